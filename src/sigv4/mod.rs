@@ -1,0 +1,396 @@
+//! AWS Signature Version 4, query-string ("pre-signed URL") form — pure.
+//!
+//! No clock, no I/O: the caller passes the credentials, the request parts and
+//! `now`. [`sign_query`] is the general algorithm (tested step by step against
+//! the published AWS vectors); [`presign`] builds S3 object URLs on top of it
+//! (SPEC §5).
+//!
+//! - [`canonical`]: URI encoding, canonical query and headers
+//! - [`signing`]: string to sign, signing key, signature
+//! - [`presign`]: endpoints, buckets, keys, addressing style, the final URL
+
+pub mod canonical;
+pub mod presign;
+pub mod signing;
+
+use std::fmt;
+use zeroize::Zeroizing;
+
+use crate::time::UtcTime;
+
+pub use presign::{
+    Addressing, Bucket, Endpoint, Method, ObjectKey, PresignedUrl, Region, S3Target, Scheme,
+};
+
+/// Everything the signer refuses, each a distinct variant so callers can map
+/// it without parsing text. Messages never contain secrets.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SigV4Error {
+    /// `X-Amz-Expires` outside 1–604800 seconds (S3's limit is 7 days).
+    ExpiryOutOfRange { seconds: u64 },
+    /// The access key id is empty or contains characters that would corrupt
+    /// the credential scope (`/`, whitespace, controls).
+    InvalidAccessKeyId,
+    /// The secret access key is empty.
+    EmptySecretAccessKey,
+    /// The session token is empty or contains control characters.
+    InvalidSessionToken,
+    /// The region is not `[a-z0-9-]{1,63}` (e.g. `us-east-1`, `auto`).
+    InvalidRegion,
+    /// The endpoint is not `http(s)://host[:port]` with nothing after it.
+    InvalidEndpoint(&'static str),
+    /// The bucket name breaks S3's naming rules.
+    InvalidBucket,
+    /// The object key cannot be carried faithfully in a URL path.
+    InvalidKey(&'static str),
+    /// A header name is not an HTTP token, or a value holds control characters.
+    InvalidHeader,
+    /// Signing time plus expiry is past the representable range.
+    TimeOutOfRange,
+}
+
+impl fmt::Display for SigV4Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::ExpiryOutOfRange { seconds } => write!(
+                f,
+                "expiry of {seconds} s is outside {}..={} s",
+                Expiry::MIN_SECONDS,
+                Expiry::MAX_SECONDS
+            ),
+            Self::InvalidAccessKeyId => f.write_str("access key id is empty or malformed"),
+            Self::EmptySecretAccessKey => f.write_str("secret access key is empty"),
+            Self::InvalidSessionToken => f.write_str("session token is empty or malformed"),
+            Self::InvalidRegion => f.write_str("region must be 1-63 characters of a-z, 0-9 and '-'"),
+            Self::InvalidEndpoint(why) => write!(f, "invalid endpoint: {why}"),
+            Self::InvalidBucket => f.write_str("bucket name breaks S3 naming rules"),
+            Self::InvalidKey(why) => write!(f, "invalid object key: {why}"),
+            Self::InvalidHeader => f.write_str("header name or value cannot be signed"),
+            Self::TimeOutOfRange => f.write_str("expiry time is out of range"),
+        }
+    }
+}
+
+impl std::error::Error for SigV4Error {}
+
+/// Signing credentials. The secret and the session token never appear in
+/// `Debug` output and the secret is wiped from memory on drop.
+#[derive(Clone)]
+pub struct Credentials {
+    access_key_id: String,
+    secret_access_key: Zeroizing<String>,
+    session_token: Option<String>,
+}
+
+impl Credentials {
+    /// Validated credentials.
+    ///
+    /// # Errors
+    /// [`SigV4Error::InvalidAccessKeyId`], [`SigV4Error::EmptySecretAccessKey`]
+    /// or [`SigV4Error::InvalidSessionToken`].
+    pub fn new(
+        access_key_id: impl Into<String>,
+        secret_access_key: impl Into<String>,
+        session_token: Option<String>,
+    ) -> Result<Self, SigV4Error> {
+        let access_key_id = access_key_id.into();
+        let secret_access_key = Zeroizing::new(secret_access_key.into());
+        if access_key_id.is_empty()
+            || access_key_id
+                .bytes()
+                .any(|b| b == b'/' || !b.is_ascii_graphic())
+        {
+            return Err(SigV4Error::InvalidAccessKeyId);
+        }
+        if secret_access_key.is_empty() {
+            return Err(SigV4Error::EmptySecretAccessKey);
+        }
+        if let Some(token) = &session_token {
+            if token.is_empty() || token.bytes().any(|b| b.is_ascii_control()) {
+                return Err(SigV4Error::InvalidSessionToken);
+            }
+        }
+        Ok(Self {
+            access_key_id,
+            secret_access_key,
+            session_token,
+        })
+    }
+
+    /// The public half, safe to show.
+    pub fn access_key_id(&self) -> &str {
+        &self.access_key_id
+    }
+
+    pub(crate) fn secret_access_key(&self) -> &str {
+        &self.secret_access_key
+    }
+
+    pub(crate) fn session_token(&self) -> Option<&str> {
+        self.session_token.as_deref()
+    }
+}
+
+impl fmt::Debug for Credentials {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Credentials")
+            .field("access_key_id", &self.access_key_id)
+            .field("secret_access_key", &"<redacted>")
+            .field(
+                "session_token",
+                &self.session_token.as_ref().map(|_| "<redacted>"),
+            )
+            .finish()
+    }
+}
+
+/// A URL lifetime S3 accepts: 1 second to 7 days.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Expiry(u32);
+
+impl Expiry {
+    pub const MIN_SECONDS: u64 = 1;
+    /// 7 days: the longest `X-Amz-Expires` S3 honours.
+    pub const MAX_SECONDS: u64 = 604_800;
+
+    /// # Errors
+    /// [`SigV4Error::ExpiryOutOfRange`] outside 1–604800.
+    pub fn from_seconds(seconds: u64) -> Result<Self, SigV4Error> {
+        if (Self::MIN_SECONDS..=Self::MAX_SECONDS).contains(&seconds) {
+            // In range, so it fits a u32.
+            u32::try_from(seconds)
+                .map(Self)
+                .map_err(|_| SigV4Error::ExpiryOutOfRange { seconds })
+        } else {
+            Err(SigV4Error::ExpiryOutOfRange { seconds })
+        }
+    }
+
+    pub const fn seconds(self) -> u32 {
+        self.0
+    }
+}
+
+/// What the canonical request states about the body.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum PayloadHash<'a> {
+    /// `UNSIGNED-PAYLOAD`: what S3 pre-signed URLs use; the body is bound by
+    /// the signed `content-length` (when given) instead.
+    Unsigned,
+    /// The hex SHA-256 of a known body.
+    Sha256Hex(&'a str),
+}
+
+impl PayloadHash<'_> {
+    pub const fn as_str(&self) -> &str {
+        match self {
+            Self::Unsigned => "UNSIGNED-PAYLOAD",
+            Self::Sha256Hex(h) => h,
+        }
+    }
+}
+
+/// Who signs, where and when.
+#[derive(Debug, Clone, Copy)]
+pub struct SigningContext<'a> {
+    pub credentials: &'a Credentials,
+    pub region: &'a str,
+    /// `s3` for S3; the generic AWS vectors use `service`.
+    pub service: &'a str,
+    pub now: UtcTime,
+    pub expires: Expiry,
+}
+
+/// The request to pre-sign, already in wire form.
+#[derive(Debug, Clone, Copy)]
+pub struct QueryRequest<'a> {
+    pub method: &'a str,
+    /// The `Host` header value (lower-case host, `:port` only if not default).
+    pub host: &'a str,
+    /// The path exactly as it will be sent, already percent-encoded.
+    pub canonical_uri: &'a str,
+    /// Query parameters other than the `X-Amz-*` ones, not yet encoded.
+    pub query: &'a [(&'a str, &'a str)],
+    /// Headers to sign besides `host`, as the client will send them.
+    pub headers: &'a [(&'a str, &'a str)],
+    pub payload: PayloadHash<'a>,
+}
+
+/// Every intermediate of a signature, for the step-by-step vector tests and
+/// for building the URL.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SignedQuery {
+    pub canonical_request: String,
+    pub string_to_sign: String,
+    pub signature: String,
+    /// The canonical query string plus `&X-Amz-Signature=…`: the URL's query.
+    pub query_string: String,
+}
+
+/// Signs `req` in query-string form (the general SigV4 algorithm).
+///
+/// # Errors
+/// [`SigV4Error::InvalidHeader`] for a header name that is not an HTTP token
+/// or a value with control characters; [`SigV4Error::InvalidRegion`].
+pub fn sign_query(ctx: &SigningContext<'_>, req: &QueryRequest<'_>) -> Result<SignedQuery, SigV4Error> {
+    if !is_valid_region(ctx.region) {
+        return Err(SigV4Error::InvalidRegion);
+    }
+    for (name, value) in req.headers {
+        if !is_header_name(name) || !is_header_value(value) {
+            return Err(SigV4Error::InvalidHeader);
+        }
+    }
+    let amz_date = ctx.now.amz_date();
+    let date_stamp = ctx.now.date_stamp();
+    let scope = signing::credential_scope(&date_stamp, ctx.region, ctx.service);
+    let credential = format!("{}/{scope}", ctx.credentials.access_key_id());
+    let headers = canonical::canonical_headers(
+        std::iter::once(("host", req.host)).chain(req.headers.iter().copied()),
+    );
+    let expires = ctx.expires.seconds().to_string();
+
+    let mut params: Vec<(&str, &str)> = Vec::with_capacity(req.query.len() + 6);
+    params.extend_from_slice(req.query);
+    params.push(("X-Amz-Algorithm", signing::ALGORITHM));
+    params.push(("X-Amz-Credential", &credential));
+    params.push(("X-Amz-Date", &amz_date));
+    params.push(("X-Amz-Expires", &expires));
+    params.push(("X-Amz-SignedHeaders", &headers.signed));
+    if let Some(token) = ctx.credentials.session_token() {
+        params.push(("X-Amz-Security-Token", token));
+    }
+    let query = canonical::canonical_query(params);
+
+    let canonical_request = format!(
+        "{}\n{}\n{}\n{}\n{}\n{}",
+        req.method,
+        req.canonical_uri,
+        query,
+        headers.block,
+        headers.signed,
+        req.payload.as_str()
+    );
+    let string_to_sign = signing::string_to_sign(&amz_date, &scope, &canonical_request);
+    let key = signing::signing_key(
+        ctx.credentials.secret_access_key(),
+        &date_stamp,
+        ctx.region,
+        ctx.service,
+    );
+    let signature = signing::signature(&key, &string_to_sign);
+    let query_string = format!("{query}&X-Amz-Signature={signature}");
+    Ok(SignedQuery {
+        canonical_request,
+        string_to_sign,
+        signature,
+        query_string,
+    })
+}
+
+/// Region names as AWS and the S3-compatible stores spell them.
+pub(crate) fn is_valid_region(region: &str) -> bool {
+    (1..=63).contains(&region.len())
+        && region
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+}
+
+/// RFC 9110 token characters.
+fn is_header_name(name: &str) -> bool {
+    !name.is_empty()
+        && name.bytes().all(|b| {
+            b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b)
+        })
+}
+
+/// Visible characters, spaces and tabs; no CR, LF or other controls (which
+/// could not be sent, or would split the header).
+fn is_header_value(value: &str) -> bool {
+    value.bytes().all(|b| b == b'\t' || !b.is_ascii_control())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn expiry_bounds() {
+        assert_eq!(
+            Expiry::from_seconds(0),
+            Err(SigV4Error::ExpiryOutOfRange { seconds: 0 })
+        );
+        assert_eq!(Expiry::from_seconds(1).map(Expiry::seconds), Ok(1));
+        assert_eq!(Expiry::from_seconds(604_800).map(Expiry::seconds), Ok(604_800));
+        assert_eq!(
+            Expiry::from_seconds(604_801),
+            Err(SigV4Error::ExpiryOutOfRange { seconds: 604_801 })
+        );
+        assert!(Expiry::from_seconds(u64::MAX).is_err());
+    }
+
+    #[test]
+    fn credentials_debug_hides_secrets() {
+        let c = Credentials::new("AKID", "very-secret", Some("tok-secret".into())).unwrap();
+        let dbg = format!("{c:?}");
+        assert!(dbg.contains("AKID"));
+        assert!(!dbg.contains("very-secret"));
+        assert!(!dbg.contains("tok-secret"));
+    }
+
+    #[test]
+    fn credentials_validation() {
+        assert_eq!(
+            Credentials::new("", "s", None).unwrap_err(),
+            SigV4Error::InvalidAccessKeyId
+        );
+        assert_eq!(
+            Credentials::new("AK/ID", "s", None).unwrap_err(),
+            SigV4Error::InvalidAccessKeyId
+        );
+        assert_eq!(
+            Credentials::new("AKID", "", None).unwrap_err(),
+            SigV4Error::EmptySecretAccessKey
+        );
+        assert_eq!(
+            Credentials::new("AKID", "s", Some(String::new())).unwrap_err(),
+            SigV4Error::InvalidSessionToken
+        );
+    }
+
+    #[test]
+    fn header_injection_is_refused() {
+        let creds = Credentials::new("AKID", "secret", None).unwrap();
+        let ctx = SigningContext {
+            credentials: &creds,
+            region: "us-east-1",
+            service: "s3",
+            now: UtcTime::from_unix_seconds(0),
+            expires: Expiry::from_seconds(60).unwrap(),
+        };
+        for headers in [
+            &[("content-type", "image/png\r\nx-evil: 1")][..],
+            &[("content type", "image/png")][..],
+            &[("", "x")][..],
+        ] {
+            let req = QueryRequest {
+                method: "PUT",
+                host: "h",
+                canonical_uri: "/k",
+                query: &[],
+                headers,
+                payload: PayloadHash::Unsigned,
+            };
+            assert_eq!(sign_query(&ctx, &req), Err(SigV4Error::InvalidHeader));
+        }
+    }
+
+    #[test]
+    fn region_validation() {
+        assert!(is_valid_region("us-east-1"));
+        assert!(is_valid_region("auto"));
+        assert!(!is_valid_region(""));
+        assert!(!is_valid_region("US-EAST-1"));
+        assert!(!is_valid_region("us/east"));
+    }
+}
