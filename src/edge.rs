@@ -10,7 +10,7 @@ use crate::response::ApiResponse;
 /// # Errors
 /// Only if the runtime refuses a header, which our fixed header names and
 /// values never cause.
-pub fn to_worker_response(resp: ApiResponse) -> Result<Response> {
+pub(crate) fn to_worker_response(resp: ApiResponse) -> Result<Response> {
     let headers = Headers::new();
     for (name, value) in &resp.headers {
         headers.set(name, value)?;

@@ -19,18 +19,26 @@ pub enum AppError {
     InvalidSize,
     FileTooLarge,
     /// `token_sent`: a non-empty bearer token or `__session` cookie was presented.
-    Unauthorized { token_sent: bool },
+    Unauthorized {
+        token_sent: bool,
+    },
     NotFound,
     /// `allow` is the `Allow` header value for the path.
-    MethodNotAllowed { allow: &'static str },
+    MethodNotAllowed {
+        allow: &'static str,
+    },
     PayloadTooLarge,
     UnsupportedMediaType,
-    RateLimited { retry_after_secs: u64 },
+    RateLimited {
+        retry_after_secs: u64,
+    },
     /// The route exists but this build does not serve it yet.
     NotImplemented,
     UrlGenerationFailed,
     ServerError,
-    AuthUnavailable { retry_after_secs: u64 },
+    AuthUnavailable {
+        retry_after_secs: u64,
+    },
 }
 
 impl AppError {
@@ -154,15 +162,39 @@ mod tests {
             (AppError::ContentTypeMismatch, 400, "content_type_mismatch"),
             (AppError::InvalidSize, 400, "invalid_size"),
             (AppError::FileTooLarge, 400, "file_too_large"),
-            (AppError::Unauthorized { token_sent: false }, 401, "unauthorized"),
+            (
+                AppError::Unauthorized { token_sent: false },
+                401,
+                "unauthorized",
+            ),
             (AppError::NotFound, 404, "not_found"),
-            (AppError::MethodNotAllowed { allow: "GET" }, 405, "method_not_allowed"),
+            (
+                AppError::MethodNotAllowed { allow: "GET" },
+                405,
+                "method_not_allowed",
+            ),
             (AppError::PayloadTooLarge, 413, "payload_too_large"),
-            (AppError::UnsupportedMediaType, 415, "unsupported_media_type"),
-            (AppError::RateLimited { retry_after_secs: 3 }, 429, "rate_limited"),
+            (
+                AppError::UnsupportedMediaType,
+                415,
+                "unsupported_media_type",
+            ),
+            (
+                AppError::RateLimited {
+                    retry_after_secs: 3,
+                },
+                429,
+                "rate_limited",
+            ),
             (AppError::UrlGenerationFailed, 500, "url_generation_failed"),
             (AppError::ServerError, 500, "server_error"),
-            (AppError::AuthUnavailable { retry_after_secs: 3 }, 503, "auth_unavailable"),
+            (
+                AppError::AuthUnavailable {
+                    retry_after_secs: 3,
+                },
+                503,
+                "auth_unavailable",
+            ),
         ];
         for (err, status, code) in table {
             let resp = err.to_response();
@@ -190,15 +222,24 @@ mod tests {
 
     #[test]
     fn retry_after_is_at_least_one_second() {
-        let r = AppError::RateLimited { retry_after_secs: 0 }.to_response();
+        let r = AppError::RateLimited {
+            retry_after_secs: 0,
+        }
+        .to_response();
         assert_eq!(r.header("Retry-After"), Some("1"));
-        let r = AppError::AuthUnavailable { retry_after_secs: 30 }.to_response();
+        let r = AppError::AuthUnavailable {
+            retry_after_secs: 30,
+        }
+        .to_response();
         assert_eq!(r.header("Retry-After"), Some("30"));
     }
 
     #[test]
     fn method_not_allowed_names_allowed_methods() {
-        let r = AppError::MethodNotAllowed { allow: "POST, OPTIONS" }.to_response();
+        let r = AppError::MethodNotAllowed {
+            allow: "POST, OPTIONS",
+        }
+        .to_response();
         assert_eq!(r.header("Allow"), Some("POST, OPTIONS"));
     }
 }

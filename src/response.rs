@@ -18,7 +18,8 @@ impl ApiResponse {
         // Serialising our own plain structs and `json!` values cannot fail;
         // fall back to a fixed error body rather than panicking if it ever did.
         let body = serde_json::to_string(value).unwrap_or_else(|_| {
-            r#"{"status":"error","message":"Internal server error","code":"server_error"}"#.to_owned()
+            r#"{"status":"error","message":"Internal server error","code":"server_error"}"#
+                .to_owned()
         });
         Self {
             status,

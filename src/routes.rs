@@ -32,10 +32,14 @@ pub enum Route {
 pub fn route(method: &str, path: &str) -> Result<Route, AppError> {
     match (path, method) {
         (HEALTH_PATH, "GET" | "HEAD") => Ok(Route::Health),
-        (HEALTH_PATH, _) => Err(AppError::MethodNotAllowed { allow: HEALTH_ALLOW }),
+        (HEALTH_PATH, _) => Err(AppError::MethodNotAllowed {
+            allow: HEALTH_ALLOW,
+        }),
         (UPLOAD_PATH, "POST") => Ok(Route::Upload),
         (UPLOAD_PATH, "OPTIONS") => Ok(Route::UploadPreflight),
-        (UPLOAD_PATH, _) => Err(AppError::MethodNotAllowed { allow: UPLOAD_ALLOW }),
+        (UPLOAD_PATH, _) => Err(AppError::MethodNotAllowed {
+            allow: UPLOAD_ALLOW,
+        }),
         _ => Err(AppError::NotFound),
     }
 }
@@ -65,13 +69,21 @@ mod tests {
         );
         assert_eq!(
             route("GET", UPLOAD_PATH),
-            Err(AppError::MethodNotAllowed { allow: "POST, OPTIONS" })
+            Err(AppError::MethodNotAllowed {
+                allow: "POST, OPTIONS"
+            })
         );
     }
 
     #[test]
     fn unknown_paths_are_404() {
-        for path in ["/", "/healthz/", "/HEALTHZ", "/api/v1/s3/generatepresignedurl", "/api/v1/s3/generatePreSignedURL/x"] {
+        for path in [
+            "/",
+            "/healthz/",
+            "/HEALTHZ",
+            "/api/v1/s3/generatepresignedurl",
+            "/api/v1/s3/generatePreSignedURL/x",
+        ] {
             assert_eq!(route("GET", path), Err(AppError::NotFound), "{path}");
         }
     }

@@ -65,10 +65,7 @@ impl UtcTime {
         }
         let days = days_from_civil(c.year, c.month, c.day);
         Some(Self(
-            days * DAY
-                + u64::from(c.hour) * 3600
-                + u64::from(c.minute) * 60
-                + u64::from(c.second),
+            days * DAY + u64::from(c.hour) * 3600 + u64::from(c.minute) * 60 + u64::from(c.second),
         ))
     }
 
@@ -133,7 +130,7 @@ impl fmt::Display for UtcTime {
 }
 
 const fn is_leap(year: u32) -> bool {
-    (year % 4 == 0 && year % 100 != 0) || year % 400 == 0
+    (year.is_multiple_of(4) && !year.is_multiple_of(100)) || year.is_multiple_of(400)
 }
 
 const fn days_in_month(year: u32, month: u32) -> u32 {
@@ -205,10 +202,7 @@ mod tests {
         // 2015-08-30T12:36:00Z, the date of the aws-c-auth SigV4 vectors.
         let t = UtcTime::from_unix_seconds(1_440_938_160);
         assert_eq!(t.amz_date(), "20150830T123600Z");
-        assert_eq!(
-            UtcTime::from_civil(civil(2015, 8, 30, 12, 36, 0)),
-            Some(t)
-        );
+        assert_eq!(UtcTime::from_civil(civil(2015, 8, 30, 12, 36, 0)), Some(t));
     }
 
     #[test]
@@ -216,7 +210,10 @@ mod tests {
         // 2024-02-29T23:59:59Z and the second after it.
         let t = UtcTime::from_unix_seconds(1_709_251_199);
         assert_eq!(t.rfc3339(), "2024-02-29T23:59:59Z");
-        assert_eq!(t.checked_add_seconds(1).map(UtcTime::rfc3339).as_deref(), Some("2024-03-01T00:00:00Z"));
+        assert_eq!(
+            t.checked_add_seconds(1).map(UtcTime::rfc3339).as_deref(),
+            Some("2024-03-01T00:00:00Z")
+        );
         // 2000 is a leap year (divisible by 400), 2100 is not.
         assert!(UtcTime::from_civil(civil(2000, 2, 29, 0, 0, 0)).is_some());
         assert!(UtcTime::from_civil(civil(2100, 2, 29, 0, 0, 0)).is_none());

@@ -10,6 +10,10 @@
 //! s3s-fs is installed by `scripts/test.sh`; if it is missing these tests fail
 //! (they never skip). `S3S_FS_BIN` overrides where it is looked for.
 
+// Test code: a failed unwrap is a failed test, with its message.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use std::fmt::Write as _;
 use std::io::{Read, Write};
 use std::net::{TcpListener, TcpStream};
 use std::path::PathBuf;
@@ -37,7 +41,10 @@ fn s3s_fs_binary() -> PathBuf {
     let cargo_home = std::env::var_os("CARGO_HOME")
         .map(PathBuf::from)
         .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".cargo")));
-    if let Some(bin) = cargo_home.map(|h| h.join("bin/s3s-fs")).filter(|p| p.exists()) {
+    if let Some(bin) = cargo_home
+        .map(|h| h.join("bin/s3s-fs"))
+        .filter(|p| p.exists())
+    {
         return bin;
     }
     PathBuf::from("s3s-fs")
@@ -56,10 +63,8 @@ impl S3Server {
             .and_then(|l| l.local_addr())
             .map(|a| a.port())
             .expect("free port");
-        let root = std::env::temp_dir().join(format!(
-            "upload-signer-s3s-{}-{port}",
-            std::process::id()
-        ));
+        let root =
+            std::env::temp_dir().join(format!("upload-signer-s3s-{}-{port}", std::process::id()));
         let _ = std::fs::remove_dir_all(&root);
         std::fs::create_dir_all(root.join(BUCKET)).unwrap();
         let bin = s3s_fs_binary();
@@ -83,7 +88,10 @@ impl S3Server {
             if let Ok(Some(status)) = child.try_wait() {
                 panic!("s3s-fs exited early: {status}");
             }
-            assert!(Instant::now() < deadline, "s3s-fs did not listen within 15 s");
+            assert!(
+                Instant::now() < deadline,
+                "s3s-fs did not listen within 15 s"
+            );
             std::thread::sleep(Duration::from_millis(50));
         }
         Self { child, port, root }
@@ -124,14 +132,19 @@ fn send(port: u16, method: &str, url: &str, headers: &[(&str, &str)], body: &[u8
     let (host, target) = rest.split_at(rest.find('/').expect("path"));
     let mut req = format!("{method} {target} HTTP/1.1\r\nHost: {host}\r\n");
     for (name, value) in headers {
-        req.push_str(&format!("{name}: {value}\r\n"));
+        let _ = write!(req, "{name}: {value}\r\n");
     }
-    if !headers.iter().any(|(n, _)| n.eq_ignore_ascii_case("content-length")) {
-        req.push_str(&format!("Content-Length: {}\r\n", body.len()));
+    if !headers
+        .iter()
+        .any(|(n, _)| n.eq_ignore_ascii_case("content-length"))
+    {
+        let _ = write!(req, "Content-Length: {}\r\n", body.len());
     }
     req.push_str("Connection: close\r\n\r\n");
     let mut stream = TcpStream::connect(("127.0.0.1", port)).unwrap();
-    stream.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
+    stream
+        .set_read_timeout(Some(Duration::from_secs(10)))
+        .unwrap();
     stream.write_all(req.as_bytes()).unwrap();
     stream.write_all(body).unwrap();
     let mut raw = Vec::new();
@@ -144,12 +157,20 @@ fn send(port: u16, method: &str, url: &str, headers: &[(&str, &str)], body: &[u8
         .nth(1)
         .and_then(|s| s.parse().ok())
         .unwrap_or_else(|| panic!("no HTTP status in reply: {text:?}"));
-    let body = text.split_once("\r\n\r\n").map(|(_, b)| b.to_owned()).unwrap_or_default();
+    let body = text
+        .split_once("\r\n\r\n")
+        .map(|(_, b)| b.to_owned())
+        .unwrap_or_default();
     Reply { status, body }
 }
 
 fn now() -> UtcTime {
-    UtcTime::from_unix_seconds(SystemTime::now().duration_since(UNIX_EPOCH).unwrap().as_secs())
+    UtcTime::from_unix_seconds(
+        SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .unwrap()
+            .as_secs(),
+    )
 }
 
 fn creds() -> Credentials {
@@ -174,7 +195,14 @@ impl Scenario {
         Self { server, target }
     }
 
-    fn presign_put(&self, creds: &Credentials, key: &str, headers: &[(&str, &str)], ttl: u64, at: UtcTime) -> String {
+    fn presign_put(
+        &self,
+        creds: &Credentials,
+        key: &str,
+        headers: &[(&str, &str)],
+        ttl: u64,
+        at: UtcTime,
+    ) -> String {
         self.target
             .presign(
                 creds,
@@ -193,13 +221,29 @@ impl Scenario {
     }
 
     fn assert_accepted(&self, reply: &Reply, key: &str, body: &[u8]) {
-        assert_eq!(reply.status, 200, "expected acceptance of {key}: {}", reply.body);
-        assert_eq!(self.server.stored(key).as_deref(), Some(body), "stored bytes of {key}");
+        assert_eq!(
+            reply.status, 200,
+            "expected acceptance of {key}: {}",
+            reply.body
+        );
+        assert_eq!(
+            self.server.stored(key).as_deref(),
+            Some(body),
+            "stored bytes of {key}"
+        );
     }
 
     fn assert_refused(&self, reply: &Reply, key: &str, what: &str) {
-        assert_eq!(reply.status, 403, "{what}: expected 403, got {}: {}", reply.status, reply.body);
-        assert_eq!(self.server.stored(key), None, "{what}: object {key} must not exist");
+        assert_eq!(
+            reply.status, 403,
+            "{what}: expected 403, got {}: {}",
+            reply.status, reply.body
+        );
+        assert_eq!(
+            self.server.stored(key),
+            None,
+            "{what}: object {key} must not exist"
+        );
     }
 
     /// Every acceptance and refusal the issue lists, for this configuration.
@@ -225,7 +269,10 @@ impl Scenario {
         // Accepted: content type and length signed, the exact length sent.
         let key = "user-uploads/user_2abc/profile/sized.png";
         let len = png.len().to_string();
-        let signed = [("Content-Type", "image/png"), ("Content-Length", len.as_str())];
+        let signed = [
+            ("Content-Type", "image/png"),
+            ("Content-Length", len.as_str()),
+        ];
         let url = self.presign_put(&creds, key, &signed, 300, now());
         self.assert_accepted(&self.put(&url, &signed, png), key, png);
 
@@ -271,7 +318,11 @@ impl Scenario {
 
         // Refused: an extra query parameter.
         let tampered = format!("{url}&x-id=PutObject");
-        self.assert_refused(&self.put(&tampered, &headers, png), key, "extra query parameter");
+        self.assert_refused(
+            &self.put(&tampered, &headers, png),
+            key,
+            "extra query parameter",
+        );
 
         // Refused: signature flipped in one hex digit.
         let sig_at = url.find("X-Amz-Signature=").unwrap() + "X-Amz-Signature=".len();
@@ -330,8 +381,13 @@ fn virtual_hosted_region_auto() {
 fn server_refuses_unsigned_requests() {
     let server = S3Server::start();
     let url = format!("http://127.0.0.1:{}/{BUCKET}/anonymous.png", server.port);
-    let reply = send(server.port, "PUT", &url, &[("Content-Type", "image/png")], b"x");
+    let reply = send(
+        server.port,
+        "PUT",
+        &url,
+        &[("Content-Type", "image/png")],
+        b"x",
+    );
     assert_eq!(reply.status, 403, "{}", reply.body);
     assert_eq!(server.stored("anonymous.png"), None);
 }
-

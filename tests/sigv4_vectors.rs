@@ -5,6 +5,9 @@
 //! aws-c-auth suite, 2013-05-24T00:00:00Z for the S3 documentation example.
 //! See `tests/vectors/sigv4/README.md` for which cases are used and why.
 
+// Test code: a failed unwrap is a failed test, with its message.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
 use std::collections::BTreeSet;
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -12,8 +15,8 @@ use std::path::{Path, PathBuf};
 use upload_signer::sigv4::canonical::uri_encode_path;
 use upload_signer::sigv4::signing::sha256_hex;
 use upload_signer::sigv4::{
-    sign_query, Addressing, Bucket, Credentials, Endpoint, Expiry, Method, ObjectKey,
-    PayloadHash, QueryRequest, Region, S3Target, SigningContext,
+    sign_query, Addressing, Bucket, Credentials, Endpoint, Expiry, Method, ObjectKey, PayloadHash,
+    QueryRequest, Region, S3Target, SigningContext,
 };
 use upload_signer::time::{Civil, UtcTime};
 
@@ -111,7 +114,8 @@ fn parse_request(text: &str) -> RawRequest {
 }
 
 fn read(dir: &Path, file: &str) -> String {
-    fs::read_to_string(dir.join(file)).unwrap_or_else(|e| panic!("{}: {e}", dir.join(file).display()))
+    fs::read_to_string(dir.join(file))
+        .unwrap_or_else(|e| panic!("{}: {e}", dir.join(file).display()))
 }
 
 fn check_case(name: &str) {
@@ -127,8 +131,16 @@ fn check_case(name: &str) {
     let req = parse_request(&read(&dir, "request.txt"));
     let body_hash = sha256_hex(&req.body);
     let canonical_uri = uri_encode_path(&req.path);
-    let query: Vec<(&str, &str)> = req.query.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
-    let headers: Vec<(&str, &str)> = req.headers.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+    let query: Vec<(&str, &str)> = req
+        .query
+        .iter()
+        .map(|(k, v)| (k.as_str(), v.as_str()))
+        .collect();
+    let headers: Vec<(&str, &str)> = req
+        .headers
+        .iter()
+        .map(|(k, v)| (k.as_str(), v.as_str()))
+        .collect();
     let ctx = SigningContext {
         credentials: &credentials,
         region: ctx_json["region"].as_str().unwrap(),
@@ -150,16 +162,35 @@ fn check_case(name: &str) {
     .unwrap();
 
     // Step 1: canonical request.
-    assert_eq!(signed.canonical_request, read(&dir, "query-canonical-request.txt"), "{name}: canonical request");
+    assert_eq!(
+        signed.canonical_request,
+        read(&dir, "query-canonical-request.txt"),
+        "{name}: canonical request"
+    );
     // Step 2: string to sign.
-    assert_eq!(signed.string_to_sign, read(&dir, "query-string-to-sign.txt"), "{name}: string to sign");
+    assert_eq!(
+        signed.string_to_sign,
+        read(&dir, "query-string-to-sign.txt"),
+        "{name}: string to sign"
+    );
     // Step 3: signature.
-    assert_eq!(signed.signature, read(&dir, "query-signature.txt").trim(), "{name}: signature");
+    assert_eq!(
+        signed.signature,
+        read(&dir, "query-signature.txt").trim(),
+        "{name}: signature"
+    );
     // Step 4: the signed request carries the same parameters (order aside).
     let signed_request = read(&dir, "query-signed-request.txt");
     let first = signed_request.lines().next().unwrap();
-    let target = first.split_once(' ').unwrap().1.strip_suffix(" HTTP/1.1").unwrap();
-    let expected: BTreeSet<_> = parse_query(target.split_once('?').unwrap().1).into_iter().collect();
+    let target = first
+        .split_once(' ')
+        .unwrap()
+        .1
+        .strip_suffix(" HTTP/1.1")
+        .unwrap();
+    let expected: BTreeSet<_> = parse_query(target.split_once('?').unwrap().1)
+        .into_iter()
+        .collect();
     let ours: BTreeSet<_> = parse_query(&signed.query_string).into_iter().collect();
     assert_eq!(ours, expected, "{name}: signed query");
 }
@@ -260,8 +291,10 @@ vector_tests! {
 /// S3 presigner (virtual-hosted, UNSIGNED-PAYLOAD, host the only signed header).
 #[test]
 fn s3_docs_presigned_get() {
-    let v: serde_json::Value =
-        serde_json::from_str(&fs::read_to_string(vectors_dir().join("s3-docs-presign-get.json")).unwrap()).unwrap();
+    let v: serde_json::Value = serde_json::from_str(
+        &fs::read_to_string(vectors_dir().join("s3-docs-presign-get.json")).unwrap(),
+    )
+    .unwrap();
     let s = |k: &str| v[k].as_str().unwrap().to_owned();
     let credentials = Credentials::new(s("access_key_id"), s("secret_access_key"), None).unwrap();
     let now = parse_time(&s("timestamp")); // 2013-05-24T00:00:00Z
@@ -287,7 +320,10 @@ fn s3_docs_presigned_get() {
     )
     .unwrap();
     assert_eq!(signed.canonical_request, s("canonical_request"));
-    assert_eq!(sha256_hex(signed.canonical_request.as_bytes()), s("canonical_request_sha256"));
+    assert_eq!(
+        sha256_hex(signed.canonical_request.as_bytes()),
+        s("canonical_request_sha256")
+    );
     assert_eq!(signed.string_to_sign, s("string_to_sign"));
     assert_eq!(signed.signature, s("signature"));
 
@@ -298,7 +334,14 @@ fn s3_docs_presigned_get() {
         addressing: Addressing::VirtualHosted,
     };
     let url = target
-        .presign(&credentials, Method::Get, &ObjectKey::new("test.txt").unwrap(), &[], expires, now)
+        .presign(
+            &credentials,
+            Method::Get,
+            &ObjectKey::new("test.txt").unwrap(),
+            &[],
+            expires,
+            now,
+        )
         .unwrap();
     assert_eq!(url.url, s("presigned_url"));
     assert_eq!(url.expires_at.rfc3339(), "2013-05-25T00:00:00Z");

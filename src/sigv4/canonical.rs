@@ -155,11 +155,7 @@ mod tests {
 
     #[test]
     fn headers_lowercased_trimmed_merged_sorted() {
-        let h = canonical_headers([
-            ("X-B", "  two   words "),
-            ("Host", "h"),
-            ("x-b", "second"),
-        ]);
+        let h = canonical_headers([("X-B", "  two   words "), ("Host", "h"), ("x-b", "second")]);
         assert_eq!(h.block, "host:h\nx-b:two words,second\n");
         assert_eq!(h.signed, "host;x-b");
     }

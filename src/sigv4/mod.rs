@@ -61,7 +61,9 @@ impl fmt::Display for SigV4Error {
             Self::InvalidAccessKeyId => f.write_str("access key id is empty or malformed"),
             Self::EmptySecretAccessKey => f.write_str("secret access key is empty"),
             Self::InvalidSessionToken => f.write_str("session token is empty or malformed"),
-            Self::InvalidRegion => f.write_str("region must be 1-63 characters of a-z, 0-9 and '-'"),
+            Self::InvalidRegion => {
+                f.write_str("region must be 1-63 characters of a-z, 0-9 and '-'")
+            }
             Self::InvalidEndpoint(why) => write!(f, "invalid endpoint: {why}"),
             Self::InvalidBucket => f.write_str("bucket name breaks S3 naming rules"),
             Self::InvalidKey(why) => write!(f, "invalid object key: {why}"),
@@ -232,7 +234,10 @@ pub struct SignedQuery {
 /// # Errors
 /// [`SigV4Error::InvalidHeader`] for a header name that is not an HTTP token
 /// or a value with control characters; [`SigV4Error::InvalidRegion`].
-pub fn sign_query(ctx: &SigningContext<'_>, req: &QueryRequest<'_>) -> Result<SignedQuery, SigV4Error> {
+pub fn sign_query(
+    ctx: &SigningContext<'_>,
+    req: &QueryRequest<'_>,
+) -> Result<SignedQuery, SigV4Error> {
     if !is_valid_region(ctx.region) {
         return Err(SigV4Error::InvalidRegion);
     }
@@ -299,9 +304,9 @@ pub(crate) fn is_valid_region(region: &str) -> bool {
 /// RFC 9110 token characters.
 fn is_header_name(name: &str) -> bool {
     !name.is_empty()
-        && name.bytes().all(|b| {
-            b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b)
-        })
+        && name
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b))
 }
 
 /// Visible characters, spaces and tabs; no CR, LF or other controls (which
@@ -321,7 +326,10 @@ mod tests {
             Err(SigV4Error::ExpiryOutOfRange { seconds: 0 })
         );
         assert_eq!(Expiry::from_seconds(1).map(Expiry::seconds), Ok(1));
-        assert_eq!(Expiry::from_seconds(604_800).map(Expiry::seconds), Ok(604_800));
+        assert_eq!(
+            Expiry::from_seconds(604_800).map(Expiry::seconds),
+            Ok(604_800)
+        );
         assert_eq!(
             Expiry::from_seconds(604_801),
             Err(SigV4Error::ExpiryOutOfRange { seconds: 604_801 })

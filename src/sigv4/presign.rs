@@ -64,7 +64,9 @@ impl Endpoint {
         } else if let Some(rest) = lower.strip_prefix("http://") {
             (Scheme::Http, rest)
         } else {
-            return Err(SigV4Error::InvalidEndpoint("must start with http:// or https://"));
+            return Err(SigV4Error::InvalidEndpoint(
+                "must start with http:// or https://",
+            ));
         };
         let authority = rest.strip_suffix('/').unwrap_or(rest);
         if authority.contains(['/', '?', '#', '@']) {
@@ -111,7 +113,11 @@ fn split_host_port(authority: &str) -> Result<(&str, Option<&str>), SigV4Error> 
             .find(']')
             .ok_or(SigV4Error::InvalidEndpoint("unclosed IPv6 bracket"))?;
         let (inner, after) = (&rest[..end], &rest[end + 1..]);
-        if inner.is_empty() || !inner.bytes().all(|b| b.is_ascii_hexdigit() || b == b':' || b == b'.') {
+        if inner.is_empty()
+            || !inner
+                .bytes()
+                .all(|b| b.is_ascii_hexdigit() || b == b':' || b == b'.')
+        {
             return Err(SigV4Error::InvalidEndpoint("invalid IPv6 address"));
         }
         let port = match after {
@@ -182,10 +188,10 @@ impl Bucket {
     pub fn new(name: impl Into<String>) -> Result<Self, SigV4Error> {
         let name = name.into();
         let b = name.as_bytes();
-        let edge_ok = |c: Option<&u8>| c.is_some_and(|c| c.is_ascii_lowercase() || c.is_ascii_digit());
+        let edge_ok =
+            |c: Option<&u8>| c.is_some_and(|c| c.is_ascii_lowercase() || c.is_ascii_digit());
         let valid = (3..=63).contains(&b.len())
-            && b
-                .iter()
+            && b.iter()
                 .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || *c == b'.' || *c == b'-')
             && edge_ok(b.first())
             && edge_ok(b.last())
@@ -286,7 +292,9 @@ impl S3Target {
     /// The `Host` the client will send.
     pub fn host(&self) -> String {
         match self.addressing {
-            Addressing::VirtualHosted => format!("{}.{}", self.bucket.as_str(), self.endpoint.host()),
+            Addressing::VirtualHosted => {
+                format!("{}.{}", self.bucket.as_str(), self.endpoint.host())
+            }
             Addressing::Path => self.endpoint.host().to_owned(),
         }
     }
@@ -381,8 +389,14 @@ mod tests {
         assert_eq!(e.to_string(), "https://s3.example.com");
         assert_eq!(Endpoint::parse("https://h:443").unwrap().host(), "h");
         assert_eq!(Endpoint::parse("http://h:80").unwrap().host(), "h");
-        assert_eq!(Endpoint::parse("http://127.0.0.1:9000").unwrap().host(), "127.0.0.1:9000");
-        assert_eq!(Endpoint::parse("http://[::1]:9000").unwrap().host(), "[::1]:9000");
+        assert_eq!(
+            Endpoint::parse("http://127.0.0.1:9000").unwrap().host(),
+            "127.0.0.1:9000"
+        );
+        assert_eq!(
+            Endpoint::parse("http://[::1]:9000").unwrap().host(),
+            "[::1]:9000"
+        );
         for bad in [
             "s3.amazonaws.com",
             "ftp://h",
@@ -411,7 +425,16 @@ mod tests {
         for ok in ["abc", "my-bucket", "my.bucket.1", &"a".repeat(63)] {
             assert!(Bucket::new(ok).is_ok(), "{ok}");
         }
-        for bad in ["ab", "My-Bucket", "-abc", "abc-", "a..b", "a_b", &"a".repeat(64), "a b"] {
+        for bad in [
+            "ab",
+            "My-Bucket",
+            "-abc",
+            "abc-",
+            "a..b",
+            "a_b",
+            &"a".repeat(64),
+            "a b",
+        ] {
             assert!(Bucket::new(bad).is_err(), "{bad}");
         }
     }

@@ -12,9 +12,8 @@ type HmacSha256 = Hmac<Sha256>;
 /// HMAC-SHA256 of `data` under `key`.
 pub fn hmac_sha256(key: &[u8], data: &[u8]) -> [u8; 32] {
     // HMAC accepts keys of any length; `new_from_slice` cannot fail for it.
-    let mut mac = match HmacSha256::new_from_slice(key) {
-        Ok(mac) => mac,
-        Err(_) => unreachable_hmac(),
+    let Ok(mut mac) = HmacSha256::new_from_slice(key) else {
+        unreachable_hmac()
     };
     mac.update(data);
     mac.finalize().into_bytes().into()

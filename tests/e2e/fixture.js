@@ -1,0 +1,73 @@
+// The one shared Miniflare fixture: loads the Worker that scripts/build-worker.sh
+// built (../../build) into workerd with the bindings wrangler.toml declares.
+// It builds nothing itself; a missing build is an error, never a skip.
+import { existsSync, readFileSync } from "node:fs";
+import { dirname, join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import { Miniflare } from "miniflare";
+
+const here = dirname(fileURLToPath(import.meta.url));
+export const ROOT = resolve(here, "../..");
+export const BUILD_DIR = join(ROOT, "build");
+
+export const UPLOAD_PATH = "/api/v1/s3/generatePreSignedURL";
+
+/** wrangler.toml's compatibility_date, so the tests run what deploys. */
+function compatibilityDate() {
+  const toml = readFileSync(join(ROOT, "wrangler.toml"), "utf8");
+  const m = toml.match(/^compatibility_date\s*=\s*"([^"]+)"/m);
+  if (!m) throw new Error("wrangler.toml has no compatibility_date");
+  return m[1];
+}
+
+/** wrangler.toml's [vars] (flat string values only, as we write them). */
+export function wranglerVars() {
+  const toml = readFileSync(join(ROOT, "wrangler.toml"), "utf8");
+  const section = toml.split(/^\[vars\]\s*$/m)[1]?.split(/^\[/m)[0] ?? "";
+  const vars = {};
+  for (const line of section.split("\n")) {
+    const m = line.match(/^([A-Z0-9_]+)\s*=\s*"([^"]*)"/);
+    if (m) vars[m[1]] = m[2];
+  }
+  return vars;
+}
+
+/**
+ * Starts the built Worker.
+ * @param {object} [opts]
+ * @param {Record<string,string>} [opts.bindings] vars/secrets on top of wrangler.toml's [vars]
+ * @param {(req: Request) => Response | Promise<Response>} [opts.outbound] answers the Worker's fetches
+ * @param {string} [opts.persistTo] directory for KV and Durable Object state
+ */
+export function startWorker(opts = {}) {
+  const script = join(BUILD_DIR, "index.js");
+  if (!existsSync(script)) {
+    throw new Error(`${script} is missing: build first (scripts/build-worker.sh; scripts/test.sh does it)`);
+  }
+  return new Miniflare({
+    modules: true,
+    scriptPath: script,
+    modulesRoot: BUILD_DIR,
+    modulesRules: [{ type: "CompiledWasm", include: ["**/*.wasm"], fallthrough: true }],
+    compatibilityDate: compatibilityDate(),
+    kvNamespaces: ["JWKS_CACHE"],
+    durableObjects: { RATE_LIMITER: { className: "RateLimiter", useSQLite: true } },
+    bindings: { ...wranglerVars(), ...(opts.bindings ?? {}) },
+    // No test reaches the network: any fetch the Worker makes is answered here.
+    outboundService:
+      opts.outbound ?? (() => new Response("outbound fetch not expected in this test", { status: 599 })),
+    ...(opts.persistTo
+      ? { kvPersist: join(opts.persistTo, "kv"), durableObjectsPersist: join(opts.persistTo, "do") }
+      : {}),
+  });
+}
+
+/** Parses a JSON response body, failing with the raw text if it is not JSON. */
+export async function jsonBody(res) {
+  const text = await res.text();
+  try {
+    return JSON.parse(text);
+  } catch {
+    throw new Error(`expected JSON, got ${res.status}: ${text}`);
+  }
+}
