@@ -473,39 +473,74 @@ mod tests {
         assert_eq!(key.encoded(), "p/u/%252e%252e/x.png");
     }
 
+    /// Pre-signs a PUT of key `k` on a path-style target.
+    fn presign_put(
+        creds: &Credentials,
+        headers: &[(&str, &str)],
+        ttl: u64,
+        now: u64,
+    ) -> Result<PresignedUrl, SigV4Error> {
+        target("https://s3.example.com", Addressing::Path).presign(
+            creds,
+            Method::Put,
+            &ObjectKey::new("k").unwrap(),
+            headers,
+            Expiry::from_seconds(ttl).unwrap(),
+            UtcTime::from_unix_seconds(now),
+        )
+    }
+
+    fn creds() -> Credentials {
+        Credentials::new("AKID", "secret", None).unwrap()
+    }
+
     #[test]
     fn host_header_cannot_be_overridden() {
-        let t = target("https://s3.example.com", Addressing::Path);
-        let creds = Credentials::new("AKID", "secret", None).unwrap();
-        let key = ObjectKey::new("k").unwrap();
-        let err = t
-            .presign(
-                &creds,
-                Method::Put,
-                &key,
-                &[("Host", "evil.example")],
-                Expiry::from_seconds(60).unwrap(),
-                UtcTime::from_unix_seconds(0),
-            )
-            .unwrap_err();
+        let err = presign_put(&creds(), &[("Host", "evil.example")], 60, 0).unwrap_err();
         assert_eq!(err, SigV4Error::InvalidHeader);
     }
 
     #[test]
     fn expiry_past_year_9999_is_refused() {
-        let t = target("https://s3.example.com", Addressing::Path);
-        let creds = Credentials::new("AKID", "secret", None).unwrap();
-        let key = ObjectKey::new("k").unwrap();
-        let err = t
-            .presign(
-                &creds,
-                Method::Put,
-                &key,
-                &[],
-                Expiry::from_seconds(604_800).unwrap(),
-                UtcTime::from_unix_seconds(u64::MAX),
-            )
-            .unwrap_err();
+        let err = presign_put(&creds(), &[], 604_800, u64::MAX).unwrap_err();
         assert_eq!(err, SigV4Error::TimeOutOfRange);
+    }
+
+    #[test]
+    fn url_carries_signed_headers_expiry_and_no_checksum() {
+        // 2026-11-25T10:00:00Z
+        let url = presign_put(
+            &creds(),
+            &[("Content-Type", "image/jpeg"), ("Content-Length", "48213")],
+            300,
+            1_795_600_800,
+        )
+        .unwrap();
+        assert!(url
+            .url
+            .starts_with("https://s3.example.com/my-bucket/k?X-Amz-Algorithm=AWS4-HMAC-SHA256&"));
+        assert!(url
+            .url
+            .contains("&X-Amz-Credential=AKID%2F20261125%2Fus-east-1%2Fs3%2Faws4_request&"));
+        assert!(url
+            .url
+            .contains("&X-Amz-Date=20261125T100000Z&X-Amz-Expires=300&"));
+        assert!(url.url.contains(
+            "&X-Amz-SignedHeaders=content-length%3Bcontent-type%3Bhost&X-Amz-Signature="
+        ));
+        assert!(!url.url.contains("x-amz-checksum") && !url.url.contains("X-Amz-Content-Sha256"));
+        assert!(!url.url.contains("X-Amz-Security-Token"));
+        assert_eq!(url.signed_at.rfc3339(), "2026-11-25T10:00:00Z");
+        assert_eq!(url.expires_at.rfc3339(), "2026-11-25T10:05:00Z");
+    }
+
+    #[test]
+    fn session_token_is_signed_into_the_url() {
+        let with_token = Credentials::new("AKID", "secret", Some("tok/en+=".into())).unwrap();
+        let url = presign_put(&with_token, &[("content-type", "image/png")], 60, 0).unwrap();
+        assert!(url.url.contains("&X-Amz-Security-Token=tok%2Fen%2B%3D&"));
+        let without = presign_put(&creds(), &[("content-type", "image/png")], 60, 0).unwrap();
+        let sig = |u: &str| u.rsplit_once("X-Amz-Signature=").unwrap().1.to_owned();
+        assert_ne!(sig(&url.url), sig(&without.url));
     }
 }
