@@ -7,6 +7,7 @@
 //! only the entry point below and the Durable Object do I/O, and they compile
 //! for `wasm32` only so `cargo test` runs natively.
 
+pub mod auth;
 pub mod config;
 pub mod error;
 pub mod ratelimit;
