@@ -72,11 +72,11 @@ ensure_npm() {
   if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$want" ]; then
     return
   fi
-  say "npm ci in ${dir#"$root"}/"
+  say "npm ci in ${dir#"$root"/}"
   (cd "$dir" && npm ci --no-audit --no-fund --loglevel=error)
   echo "$want" >"$stamp"
 }
-ensure_npm "$root"
+ensure_npm "$root/."
 if $with_test; then
   ensure_npm "$root/tests/e2e"
 fi

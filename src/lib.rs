@@ -10,6 +10,7 @@
 pub mod auth;
 pub mod config;
 pub mod error;
+pub mod log;
 pub mod ratelimit;
 pub mod response;
 pub mod routes;
@@ -40,6 +41,7 @@ pub fn respond_without_io(method: &str, path: &str) -> ApiResponse {
         // CORS arrives with the upload route; until then a preflight is
         // answered without any Access-Control-Allow-* header.
         Ok(Route::UploadPreflight) => ApiResponse::empty(204),
+        // Needs the environment: answered by the edge (`fetch` below).
         Ok(Route::Upload) => AppError::NotImplemented.to_response(),
         Err(err) => err.to_response(),
     }
@@ -49,10 +51,28 @@ pub fn respond_without_io(method: &str, path: &str) -> ApiResponse {
 #[worker::event(fetch)]
 async fn fetch(
     req: worker::Request,
-    _env: worker::Env,
+    env: worker::Env,
     _ctx: worker::Context,
 ) -> worker::Result<worker::Response> {
     let method = req.method();
     let path = req.path();
-    edge::to_worker_response(respond_without_io(method.as_ref(), &path))
+    let resp = match routes::route(method.as_ref(), &path) {
+        Ok(Route::Upload) => upload(&req, &env).await,
+        _ => respond_without_io(method.as_ref(), &path),
+    };
+    edge::to_worker_response(resp)
+}
+
+/// `POST /api/v1/s3/generatePreSignedURL`: authentication (401/503), then —
+/// until the upload policy lands — 501 for an authenticated caller.
+#[cfg(target_arch = "wasm32")]
+async fn upload(req: &worker::Request, env: &worker::Env) -> ApiResponse {
+    let now = time::UtcTime::from_unix_millis(worker::Date::now().as_millis());
+    match auth::authenticate(req, env, now).await {
+        Ok(session) => {
+            log::info("authenticated", &[("user", session.user_id.as_str())]);
+            AppError::NotImplemented.to_response()
+        }
+        Err(err) => err.to_response(),
+    }
 }

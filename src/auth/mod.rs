@@ -3,11 +3,23 @@
 //! - [`extract`]: which token the request presents
 //! - [`jwks`]: the accepted verification keys (JWKS or PEM)
 //! - [`verify`]: RS256 + claim rules, pure, behind a signature-verifier trait
+//! - [`cache_policy`]: when the JWKS is used, fetched or given up on, pure
+//! - wasm only: `cache` (memory + KV + fetch), `webcrypto` (the verifier),
+//!   `edge` (the whole step for one request)
 
+#[cfg(target_arch = "wasm32")]
+mod cache;
 pub mod cache_policy;
+#[cfg(target_arch = "wasm32")]
+mod edge;
 pub mod extract;
 pub mod jwks;
 pub mod verify;
+#[cfg(target_arch = "wasm32")]
+mod webcrypto;
+
+#[cfg(target_arch = "wasm32")]
+pub use edge::authenticate;
 
 use crate::error::AppError;
 

@@ -84,13 +84,14 @@ describe("405 with Allow for known paths", () => {
 });
 
 describe("upload route before it is implemented", () => {
-  test("POST answers 501 not_implemented in the error shape", async () => {
+  test("POST without credentials answers 401 in the error shape", async () => {
     const res = await mf.dispatchFetch(`${BASE}${UPLOAD_PATH}`, {
       method: "POST",
       headers: { "content-type": "application/json" },
       body: JSON.stringify({ type: "profile", fileName: "a.png" }),
     });
-    await assertError(res, 501, "not_implemented");
+    await assertError(res, 401, "unauthorized");
+    assert.equal(res.headers.get("www-authenticate"), "Bearer");
   });
 
   test("OPTIONS answers 204 with no CORS grant while CORS is unconfigured", async () => {

@@ -1,0 +1,256 @@
+//! The JWKS cache at the edge: isolate memory, then KV (`JWKS_CACHE`, shared
+//! by all isolates), then the issuer. What to do is decided by the pure
+//! [`cache_policy`](super::cache_policy); this module only moves bytes.
+//!
+//! One KV entry per JWKS URL (keyed by a hash of the URL, never by `kid`)
+//! holds the document, when it was fetched and when a fetch was last
+//! attempted — so the 30 s refetch cooldown holds across isolates. Within an
+//! isolate, a request that would fetch while another request's fetch of the
+//! same URL is in flight waits for it (polling memory on its own timer:
+//! workerd forbids awaiting I/O that belongs to another request).
+
+use std::cell::RefCell;
+use std::collections::HashMap;
+use std::rc::Rc;
+
+use std::time::Duration;
+
+use serde::{Deserialize, Serialize};
+use worker::kv::KvStore;
+use worker::{AbortSignal, Delay, Fetch, Headers, Method, Request, RequestInit};
+
+use super::cache_policy::{after_failed_fetch, decide, CacheView, Decision, FETCH_TIMEOUT_MS};
+use super::jwks::KeySet;
+use super::AuthError;
+use crate::log;
+use crate::sigv4::signing::sha256_hex;
+use crate::time::UtcTime;
+
+/// KV entries outlive the 24 h stale limit a little, then vanish by themselves.
+const KV_TTL_SECONDS: u64 = 2 * 24 * 3600;
+/// A JWKS larger than this is refused (Clerk's are ~1 KB).
+const MAX_JWKS_BYTES: usize = 256 * 1024;
+
+#[derive(Clone, Default)]
+struct Entry {
+    fetched_at: Option<UtcTime>,
+    attempted_at: Option<UtcTime>,
+    keys: Option<Rc<KeySet>>,
+    /// The raw document, to write back to KV unchanged after a failed attempt.
+    raw: Option<Rc<str>>,
+}
+
+/// The KV value.
+#[derive(Serialize, Deserialize)]
+struct Stored {
+    fetched_at: Option<u64>,
+    attempted_at: Option<u64>,
+    jwks: Option<String>,
+}
+
+type FetchOutcome = Result<Rc<KeySet>, &'static str>;
+
+/// How often a waiting request looks whether the in-flight fetch finished.
+const WAIT_STEP: Duration = Duration::from_millis(10);
+/// A little over the fetch timeout: a fetch in flight longer than this is
+/// considered lost (its request was cancelled) and no longer waited for.
+const WAIT_LIMIT: Duration = Duration::from_millis(FETCH_TIMEOUT_MS as u64 + 500);
+
+thread_local! {
+    static MEMORY: RefCell<HashMap<String, Entry>> = RefCell::new(HashMap::new());
+    /// URLs whose fetch is in flight in this isolate.
+    static IN_FLIGHT: RefCell<std::collections::HashSet<String>> = RefCell::new(std::collections::HashSet::new());
+}
+
+fn kv_key(url: &str) -> String {
+    format!("jwks:v1:{}", sha256_hex(url.as_bytes()))
+}
+
+fn view(entry: &Entry, kid: Option<&str>) -> CacheView {
+    CacheView {
+        fetched_at: entry.fetched_at,
+        attempted_at: entry.attempted_at,
+        kid_found: entry.keys.as_ref().is_some_and(|k| k.find(kid).is_some()),
+    }
+}
+
+async fn load_from_kv(kv: &KvStore, url: &str) -> Entry {
+    let stored = match kv.get(&kv_key(url)).json::<Stored>().await {
+        Ok(Some(s)) => s,
+        Ok(None) => return Entry::default(),
+        Err(_) => {
+            log::warn("jwks_kv_read_failed", &[]);
+            return Entry::default();
+        }
+    };
+    let keys = stored
+        .jwks
+        .as_deref()
+        .and_then(|raw| KeySet::from_jwks_json(raw).ok());
+    Entry {
+        fetched_at: keys
+            .as_ref()
+            .and(stored.fetched_at.map(UtcTime::from_unix_seconds)),
+        attempted_at: stored.attempted_at.map(UtcTime::from_unix_seconds),
+        keys: keys.map(Rc::new),
+        raw: stored.jwks.map(Rc::from),
+    }
+}
+
+fn remember(url: &str, entry: Entry) {
+    MEMORY.with(|m| m.borrow_mut().insert(url.to_owned(), entry));
+}
+
+/// The key set that holds the token's `kid`, fetching the JWKS when the
+/// cache policy says so.
+///
+/// # Errors
+/// [`AuthError::UnknownKey`] or [`AuthError::KeysUnavailable`].
+pub(super) async fn keys_for(
+    kv: &KvStore,
+    url: &str,
+    kid: Option<&str>,
+    now: UtcTime,
+) -> Result<Rc<KeySet>, AuthError> {
+    let cached = MEMORY.with(|m| m.borrow().get(url).cloned());
+    let from_memory = cached.is_some();
+    let mut entry = if let Some(e) = cached {
+        e
+    } else {
+        let e = load_from_kv(kv, url).await;
+        remember(url, e.clone());
+        e
+    };
+    let mut decision = decide(view(&entry, kid), now);
+    if decision == Decision::Fetch && from_memory {
+        // Another isolate may have fetched (or tried) since this one read KV.
+        let shared = load_from_kv(kv, url).await;
+        if shared.attempted_at > entry.attempted_at {
+            entry = shared;
+            remember(url, entry.clone());
+            decision = decide(view(&entry, kid), now);
+        }
+    }
+    match decision {
+        Decision::UseCached => entry.keys.ok_or(AuthError::KeysUnavailable),
+        Decision::Reject(e) => Err(e),
+        Decision::Fetch => match shared_fetch(kv, url, now, entry.fetched_at).await {
+            Ok(keys) if keys.find(kid).is_some() => Ok(keys),
+            Ok(_) => Err(AuthError::UnknownKey),
+            Err(_) => match after_failed_fetch(view(&entry, kid), now) {
+                Decision::UseCached => entry.keys.ok_or(AuthError::KeysUnavailable),
+                Decision::Reject(e) => Err(e),
+                Decision::Fetch => Err(AuthError::KeysUnavailable),
+            },
+        },
+    }
+}
+
+/// Fetches unless another request of this isolate is already fetching the
+/// URL; then waits for that fetch and reports its result from memory.
+///
+/// `seen`: the fetch time of the set this request already had; a waiter
+/// succeeds when the other fetch left a newer set.
+async fn shared_fetch(
+    kv: &KvStore,
+    url: &str,
+    now: UtcTime,
+    seen: Option<UtcTime>,
+) -> FetchOutcome {
+    let started = IN_FLIGHT.with(|f| f.borrow_mut().insert(url.to_owned()));
+    if started {
+        let outcome = fetch_and_store(kv.clone(), url.to_owned(), now).await;
+        IN_FLIGHT.with(|f| f.borrow_mut().remove(url));
+        return outcome;
+    }
+    let mut waited = Duration::ZERO;
+    while IN_FLIGHT.with(|f| f.borrow().contains(url)) && waited < WAIT_LIMIT {
+        Delay::from(WAIT_STEP).await;
+        waited += WAIT_STEP;
+    }
+    let entry = MEMORY
+        .with(|m| m.borrow().get(url).cloned())
+        .unwrap_or_default();
+    match entry.keys {
+        // The other request's fetch succeeded meanwhile.
+        Some(keys) if entry.fetched_at > seen => Ok(keys),
+        _ => Err("concurrent_fetch_failed"),
+    }
+}
+
+async fn fetch_and_store(kv: KvStore, url: String, now: UtcTime) -> FetchOutcome {
+    let fetched = fetch_jwks(&url).await.and_then(|raw| {
+        KeySet::from_jwks_json(&raw)
+            .map(|k| (k, raw))
+            .map_err(|_| "malformed_jwks")
+    });
+    let previous = MEMORY
+        .with(|m| m.borrow().get(&url).cloned())
+        .unwrap_or_default();
+    let (entry, outcome) = match fetched {
+        Ok((keys, raw)) => {
+            if !keys.skipped.is_empty() {
+                log::info(
+                    "jwks_keys_skipped",
+                    &[("count", &keys.skipped.len().to_string())],
+                );
+            }
+            let keys = Rc::new(keys);
+            let entry = Entry {
+                fetched_at: Some(now),
+                attempted_at: Some(now),
+                keys: Some(Rc::clone(&keys)),
+                raw: Some(Rc::from(raw)),
+            };
+            (entry, Ok(keys))
+        }
+        Err(reason) => {
+            log::warn("jwks_fetch_failed", &[("cause", reason)]);
+            let entry = Entry {
+                attempted_at: Some(now),
+                ..previous
+            };
+            (entry, Err(reason))
+        }
+    };
+    remember(&url, entry.clone());
+    let stored = Stored {
+        fetched_at: entry.fetched_at.map(UtcTime::unix_seconds),
+        attempted_at: entry.attempted_at.map(UtcTime::unix_seconds),
+        jwks: entry.raw.as_deref().map(str::to_owned),
+    };
+    let written = match kv.put(&kv_key(&url), &stored) {
+        Ok(put) => put.expiration_ttl(KV_TTL_SECONDS).execute().await.is_ok(),
+        Err(_) => false,
+    };
+    if !written {
+        log::warn("jwks_kv_write_failed", &[]);
+    }
+    outcome
+}
+
+async fn fetch_jwks(url: &str) -> Result<String, &'static str> {
+    let signal = AbortSignal::from(web_sys::AbortSignal::timeout_with_u32(FETCH_TIMEOUT_MS));
+    let headers = Headers::new();
+    headers
+        .set("Accept", "application/json")
+        .map_err(|_| "request")?;
+    let mut init = RequestInit::new();
+    init.with_method(Method::Get).with_headers(headers);
+    let request = Request::new_with_init(url, &init).map_err(|_| "request")?;
+    let mut response = Fetch::Request(request)
+        .send_with_signal(&signal)
+        .await
+        .map_err(|_| "unreachable_or_timeout")?;
+    if response.status_code() != 200 {
+        return Err("bad_status");
+    }
+    let body = response
+        .text()
+        .await
+        .map_err(|_| "unreachable_or_timeout")?;
+    if body.len() > MAX_JWKS_BYTES {
+        return Err("too_large");
+    }
+    Ok(body)
+}

@@ -1,0 +1,115 @@
+//! Authentication at the edge: headers → token → settings → keys (PEM, or
+//! the cached JWKS) → WebCrypto signature → claims (SPEC §3's 401/503 step).
+
+use std::cell::RefCell;
+use std::rc::Rc;
+
+use worker::{Env, Request};
+
+use super::extract::extract_token;
+use super::jwks::KeySet;
+use super::verify::{parse_token, verify_parsed, Session};
+use super::webcrypto::WebCryptoVerifier;
+use super::{cache, AuthError};
+use crate::config::{self, auth_config, KeySource, SettingError};
+use crate::error::AppError;
+use crate::log;
+use crate::time::UtcTime;
+
+thread_local! {
+    /// The parsed `CLERK_JWT_KEY`, with the PEM it came from.
+    static PEM_KEYS: RefCell<Option<(String, Rc<KeySet>)>> = const { RefCell::new(None) };
+}
+
+/// Reads a var or secret as a string; TOML numbers and booleans are accepted.
+pub(crate) fn read_var(env: &Env, name: &str) -> Option<String> {
+    let value = js_sys::Reflect::get(env, &name.into()).ok()?;
+    if let Some(s) = value.as_string() {
+        Some(s)
+    } else if let Some(n) = value.as_f64() {
+        Some(if n.fract() == 0.0 && n.abs() < 1e15 {
+            format!("{n:.0}")
+        } else {
+            n.to_string()
+        })
+    } else {
+        value.as_bool().map(|b| b.to_string())
+    }
+}
+
+fn pem_keys(pem: &str) -> Result<Rc<KeySet>, AuthError> {
+    if let Some(keys) = PEM_KEYS.with(|c| {
+        c.borrow()
+            .as_ref()
+            .filter(|(p, _)| p == pem)
+            .map(|(_, k)| Rc::clone(k))
+    }) {
+        return Ok(keys);
+    }
+    let keys = Rc::new(KeySet::from_pem(pem).map_err(|_| {
+        log::error("config_invalid", &[("setting", config::CLERK_JWT_KEY)]);
+        AuthError::KeysUnavailable
+    })?);
+    PEM_KEYS.with(|c| *c.borrow_mut() = Some((pem.to_owned(), Rc::clone(&keys))));
+    Ok(keys)
+}
+
+fn setting_error(err: SettingError) -> AppError {
+    let event = match err {
+        SettingError::Missing(_) => "config_missing",
+        SettingError::Invalid(_) => "config_invalid",
+    };
+    log::error(event, &[("setting", err.setting())]);
+    match err.setting() {
+        config::CLERK_JWKS_URL | config::CLERK_JWT_KEY => {
+            AuthError::KeysUnavailable.to_app_error(true)
+        }
+        _ => AppError::ServerError,
+    }
+}
+
+/// Authenticates `req`.
+///
+/// # Errors
+/// The client-facing 401 / 503 (or 500 for an invalid setting), already
+/// logged with its reason.
+pub async fn authenticate(req: &Request, env: &Env, now: UtcTime) -> Result<Session, AppError> {
+    let headers = req.headers();
+    let authorization = headers.get("Authorization").ok().flatten();
+    let cookie = headers.get("Cookie").ok().flatten();
+    let token = extract_token(authorization.as_deref(), cookie.as_deref()).map_err(|e| {
+        log::info("auth_failed", &[("reason", e.reason())]);
+        e.to_app_error(false)
+    })?;
+    let fail = |e: AuthError| {
+        if e == AuthError::KeysUnavailable {
+            log::warn("auth_unavailable", &[("reason", e.reason())]);
+        } else {
+            log::info("auth_failed", &[("reason", e.reason())]);
+        }
+        e.to_app_error(true)
+    };
+
+    let settings = auth_config(|name| read_var(env, name)).map_err(setting_error)?;
+    // Cheap structural checks before any key I/O.
+    let parsed = parse_token(token).map_err(fail)?;
+    let keys = match &settings.keys {
+        KeySource::Pem(pem) => pem_keys(pem).map_err(fail)?,
+        KeySource::JwksUrl(url) => {
+            let kv = env.kv(config::JWKS_CACHE).map_err(|_| {
+                log::error("binding_missing", &[("binding", config::JWKS_CACHE)]);
+                AuthError::KeysUnavailable.to_app_error(true)
+            })?;
+            cache::keys_for(&kv, url, parsed.kid(), now)
+                .await
+                .map_err(fail)?
+        }
+    };
+    let key = keys
+        .find(parsed.kid())
+        .ok_or(AuthError::UnknownKey)
+        .map_err(fail)?;
+    verify_parsed(&parsed, key, &WebCryptoVerifier, &settings.rules, now)
+        .await
+        .map_err(fail)
+}

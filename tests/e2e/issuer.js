@@ -1,0 +1,107 @@
+// A stand-in Clerk issuer for the Miniflare suite: real RSA keys (jose and
+// node:crypto, independent of the Worker's code), a JWKS served through
+// Miniflare's outboundService, a count of JWKS fetches, and an outage switch.
+import { createHash, generateKeyPairSync, sign } from "node:crypto";
+import { exportJWK, generateKeyPair, SignJWT } from "jose";
+
+export const ISSUER = "https://clerk.example.test";
+export const JWKS_URL = `${ISSUER}/.well-known/jwks.json`;
+export const APP_ORIGIN = "https://app.example.test";
+
+/** Settings that point the Worker at this issuer. */
+export const AUTH_BINDINGS = {
+  CLERK_JWKS_URL: JWKS_URL,
+  CLERK_ISSUER: ISSUER,
+  CLERK_AUTHORIZED_PARTIES: APP_ORIGIN,
+};
+
+const b64url = (buf) => Buffer.from(buf).toString("base64url");
+const nowSeconds = () => Math.floor(Date.now() / 1000);
+
+export class Issuer {
+  constructor() {
+    /** kid → { privateKey, jwk } */
+    this.keys = new Map();
+    /** JWKS GETs the Worker made. */
+    this.fetches = 0;
+    /** "ok" | "error" (HTTP 500) | "hang" (answers after 8 s, past the Worker's 5 s timeout) */
+    this.mode = "ok";
+    /** kids currently published (a key can exist before it is published). */
+    this.published = new Set();
+    this.outbound = this.outbound.bind(this);
+  }
+
+  /** A fresh RS256 key pair; published in the JWKS unless told otherwise. */
+  async addKey(kid, { publish = true } = {}) {
+    const { privateKey, publicKey } = await generateKeyPair("RS256", { modulusLength: 2048, extractable: true });
+    const jwk = { ...(await exportJWK(publicKey)), kid, use: "sig", alg: "RS256" };
+    this.keys.set(kid, { privateKey, jwk });
+    if (publish) this.published.add(kid);
+  }
+
+  /** A 1024-bit key, made with node:crypto (jose refuses to sign with one). */
+  addWeakKey(kid) {
+    const { privateKey, publicKey } = generateKeyPairSync("rsa", { modulusLength: 1024 });
+    const jwk = { ...publicKey.export({ format: "jwk" }), kid, use: "sig", alg: "RS256" };
+    this.keys.set(kid, { privateKey, jwk, weak: true });
+    this.published.add(kid);
+  }
+
+  jwks() {
+    return { keys: [...this.published].map((kid) => this.keys.get(kid).jwk) };
+  }
+
+  /** Miniflare outboundService: answers the JWKS URL, refuses anything else. */
+  async outbound(request) {
+    if (request.url !== JWKS_URL) return new Response("unexpected outbound fetch", { status: 599 });
+    this.fetches += 1;
+    if (this.mode === "error") return new Response("issuer down", { status: 500 });
+    if (this.mode === "hang") {
+      await new Promise((resolve) => setTimeout(resolve, 8000).unref());
+    }
+    return Response.json(this.jwks());
+  }
+
+  /** Clerk-shaped claims valid now (expires in 60 s). */
+  claims(overrides = {}) {
+    const now = nowSeconds();
+    return {
+      sub: "user_2abc",
+      iss: ISSUER,
+      azp: APP_ORIGIN,
+      sid: "sess_2abc",
+      sts: "active",
+      v: 2,
+      iat: now - 5,
+      nbf: now - 5,
+      exp: now + 60,
+      ...overrides,
+    };
+  }
+
+  /** A token signed by jose with key `kid`. `claims` replaces fields (undefined removes). */
+  async token(kid, claims = {}, header = {}) {
+    const { privateKey } = this.keys.get(kid);
+    const payload = Object.fromEntries(Object.entries(this.claims(claims)).filter(([, v]) => v !== undefined));
+    return new SignJWT(payload).setProtectedHeader({ alg: "RS256", kid, typ: "JWT", ...header }).sign(privateKey);
+  }
+
+  /** A token signed by raw node:crypto with any key, any header (for attacks). */
+  rawToken(header, payload, signingKid) {
+    const input = `${b64url(JSON.stringify(header))}.${b64url(JSON.stringify(payload))}`;
+    // node:crypto signs with a KeyObject or a WebCrypto CryptoKey alike.
+    return `${input}.${b64url(sign("sha256", Buffer.from(input), this.keys.get(signingKid).privateKey))}`;
+  }
+}
+
+/** The KV key the Worker keeps a JWKS URL's cache entry under. */
+export function jwksCacheKey(url = JWKS_URL) {
+  return `jwks:v1:${createHash("sha256").update(url).digest("hex")}`;
+}
+
+/** Seeds the Worker's KV cache as if the JWKS had been fetched `ageSeconds` ago. */
+export async function seedJwksCache(mf, jwks, ageSeconds) {
+  const kv = await mf.getKVNamespace("JWKS_CACHE");
+  const at = nowSeconds() - ageSeconds;
+  await kv.put(jwksCacheKey(), JSON.stringify({ fetched_at: at, attempted_at: at, jwks: JSON.stringify(jwks) }));
+}

@@ -1,0 +1,300 @@
+// SPEC §6 and §9 end to end: Clerk tokens minted by jose / node:crypto,
+// verified by the built Worker in workerd (WebCrypto), with the JWKS served
+// from outboundService and every issuer fetch counted.
+import assert from "node:assert/strict";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { after, before, describe, test } from "node:test";
+import { jsonBody, startWorker, UPLOAD_PATH } from "../fixture.js";
+import { APP_ORIGIN, AUTH_BINDINGS, Issuer, seedJwksCache } from "../issuer.js";
+
+const URL_ = `http://worker.test${UPLOAD_PATH}`;
+const BODY = JSON.stringify({ type: "profile", fileName: "avatar.png" });
+
+function post(mf, { token, cookie, authorization } = {}) {
+  const headers = { "content-type": "application/json" };
+  if (authorization !== undefined) headers.authorization = authorization;
+  else if (token !== undefined) headers.authorization = `Bearer ${token}`;
+  if (cookie !== undefined) headers.cookie = cookie;
+  return mf.dispatchFetch(URL_, { method: "POST", headers, body: BODY });
+}
+
+/** Authenticated: until the upload route lands, 501 not_implemented. */
+async function assertAccepted(res) {
+  const body = await jsonBody(res);
+  assert.equal(res.status, 501, JSON.stringify(body));
+  assert.equal(body.code, "not_implemented");
+}
+
+async function assertUnauthorized(res, { tokenSent = true } = {}) {
+  const body = await jsonBody(res);
+  assert.equal(res.status, 401, JSON.stringify(body));
+  assert.deepEqual(body, { status: "error", message: body.message, code: "unauthorized" });
+  assert.equal(res.headers.get("www-authenticate"), tokenSent ? 'Bearer error="invalid_token"' : "Bearer");
+  assert.equal(res.headers.get("cache-control"), "no-store");
+}
+
+describe("JWKS caching", () => {
+  const issuer = new Issuer();
+  const dir = mkdtempSync(join(tmpdir(), "upload-signer-kv-"));
+  before(() => issuer.addKey("kid-a"));
+  after(() => rmSync(dir, { recursive: true, force: true }));
+
+  test("100 concurrent valid requests cause 1 JWKS fetch; a restart with the same KV causes 0", async () => {
+    const mf = startWorker({ bindings: AUTH_BINDINGS, outbound: issuer.outbound, persistTo: dir });
+    try {
+      const tokens = await Promise.all(Array.from({ length: 100 }, (_, i) => issuer.token("kid-a", { sub: `user_${i}` })));
+      const responses = await Promise.all(tokens.map((token) => post(mf, { token })));
+      for (const res of responses) await assertAccepted(res);
+      assert.equal(issuer.fetches, 1);
+    } finally {
+      await mf.dispose();
+    }
+    const restarted = startWorker({ bindings: AUTH_BINDINGS, outbound: issuer.outbound, persistTo: dir });
+    try {
+      await assertAccepted(await post(restarted, { token: await issuer.token("kid-a") }));
+      assert.equal(issuer.fetches, 1, "the restarted Worker reads the set from KV");
+    } finally {
+      await restarted.dispose();
+    }
+  });
+});
+
+describe("key rotation", () => {
+  test("a token from a newly published key is accepted after one refetch", async () => {
+    const issuer = new Issuer();
+    await issuer.addKey("kid-old");
+    const mf = startWorker({ bindings: AUTH_BINDINGS, outbound: issuer.outbound });
+    try {
+      // The set holding only the old key was fetched 60 s ago: fresh, and past the 30 s cooldown.
+      await seedJwksCache(mf, issuer.jwks(), 60);
+      await assertAccepted(await post(mf, { token: await issuer.token("kid-old") }));
+      assert.equal(issuer.fetches, 0);
+
+      await issuer.addKey("kid-new");
+      await assertAccepted(await post(mf, { token: await issuer.token("kid-new") }));
+      assert.equal(issuer.fetches, 1);
+      await assertAccepted(await post(mf, { token: await issuer.token("kid-new") }));
+      await assertAccepted(await post(mf, { token: await issuer.token("kid-old") }));
+      assert.equal(issuer.fetches, 1);
+    } finally {
+      await mf.dispose();
+    }
+  });
+});
+
+describe("unknown kid flood", () => {
+  test("50 tokens with random kids within 30 s cause at most 1 extra fetch, all 401", async () => {
+    const issuer = new Issuer();
+    await issuer.addKey("kid-a");
+    const mf = startWorker({ bindings: AUTH_BINDINGS, outbound: issuer.outbound });
+    try {
+      await assertAccepted(await post(mf, { token: await issuer.token("kid-a") }));
+      const before = issuer.fetches;
+      for (let i = 0; i < 50; i++) {
+        const kid = `random-${Math.random().toString(36).slice(2)}`;
+        const token = issuer.rawToken({ alg: "RS256", kid }, issuer.claims(), "kid-a");
+        await assertUnauthorized(await post(mf, { token }));
+      }
+      assert.ok(issuer.fetches - before <= 1, `${issuer.fetches - before} extra fetches`);
+    } finally {
+      await mf.dispose();
+    }
+  });
+});
+
+describe("issuer outage", () => {
+  for (const mode of ["error", "hang"]) {
+    test(`issuer ${mode === "error" ? "returning 500" : "timing out"} with a stale set in KV: valid tokens still pass`, async () => {
+      const issuer = new Issuer();
+      await issuer.addKey("kid-a");
+      const mf = startWorker({ bindings: AUTH_BINDINGS, outbound: issuer.outbound });
+      try {
+        await seedJwksCache(mf, issuer.jwks(), 2 * 3600); // stale: 2 h old
+        issuer.mode = mode;
+        const started = Date.now();
+        await assertAccepted(await post(mf, { token: await issuer.token("kid-a") }));
+        assert.equal(issuer.fetches, 1);
+        if (mode === "hang") assert.ok(Date.now() - started < 7500, "the fetch is cut off after ~5 s");
+        // Within the cooldown the stale set serves without another attempt.
+        await assertAccepted(await post(mf, { token: await issuer.token("kid-a") }));
+        assert.equal(issuer.fetches, 1);
+      } finally {
+        await mf.dispose();
+      }
+    });
+  }
+
+  test("issuer down with an empty cache: 503 auth_unavailable with Retry-After", async () => {
+    const issuer = new Issuer();
+    await issuer.addKey("kid-a");
+    issuer.mode = "error";
+    const mf = startWorker({ bindings: AUTH_BINDINGS, outbound: issuer.outbound });
+    try {
+      const res = await post(mf, { token: await issuer.token("kid-a") });
+      const body = await jsonBody(res);
+      assert.equal(res.status, 503);
+      assert.deepEqual(body, { status: "error", message: body.message, code: "auth_unavailable" });
+      assert.ok(Number(res.headers.get("retry-after")) >= 1);
+      // The next request inside the cooldown does not hit the issuer again.
+      assert.equal((await post(mf, { token: await issuer.token("kid-a") })).status, 503);
+      assert.equal(issuer.fetches, 1);
+    } finally {
+      await mf.dispose();
+    }
+  });
+
+  test("a kid miss while the issuer is down and a set is cached: 401, not 503", async () => {
+    const issuer = new Issuer();
+    await issuer.addKey("kid-a");
+    await issuer.addKey("kid-unpublished", { publish: false });
+    const mf = startWorker({ bindings: AUTH_BINDINGS, outbound: issuer.outbound });
+    try {
+      await seedJwksCache(mf, issuer.jwks(), 60);
+      issuer.mode = "error";
+      await assertUnauthorized(await post(mf, { token: await issuer.token("kid-unpublished") }));
+    } finally {
+      await mf.dispose();
+    }
+  });
+});
+
+describe("token extraction", () => {
+  const issuer = new Issuer();
+  let mf;
+  before(async () => {
+    await issuer.addKey("kid-a");
+    mf = startWorker({ bindings: AUTH_BINDINGS, outbound: issuer.outbound });
+  });
+  after(() => mf?.dispose());
+
+  test("no credentials: 401 with a bare Bearer challenge", async () => {
+    await assertUnauthorized(await post(mf), { tokenSent: false });
+  });
+
+  test("__session cookie is used when there is no Authorization header", async () => {
+    const token = await issuer.token("kid-a");
+    await assertAccepted(await post(mf, { cookie: `theme=dark; __session=${token}` }));
+  });
+
+  test("a bad header is not rescued by a good cookie", async () => {
+    const token = await issuer.token("kid-a");
+    await assertUnauthorized(await post(mf, { token: "garbage.token.here", cookie: `__session=${token}` }));
+  });
+
+  test("other schemes and an empty bearer: 401 with a bare challenge", async () => {
+    await assertUnauthorized(await post(mf, { authorization: "Basic dXNlcjpwYXNz" }), { tokenSent: false });
+    await assertUnauthorized(await post(mf, { authorization: "Bearer " }), { tokenSent: false });
+  });
+
+  test("two tokens in one header", async () => {
+    const token = await issuer.token("kid-a");
+    await assertUnauthorized(await post(mf, { authorization: `Bearer ${token} ${token}` }));
+  });
+});
+
+describe("attack corpus through WebCrypto", () => {
+  const issuer = new Issuer();
+  let mf;
+  const now = () => Math.floor(Date.now() / 1000);
+  before(async () => {
+    await issuer.addKey("kid-a");
+    await issuer.addKey("kid-attacker", { publish: false });
+    issuer.addWeakKey("kid-weak");
+    mf = startWorker({ bindings: AUTH_BINDINGS, outbound: issuer.outbound });
+  });
+  after(() => mf?.dispose());
+
+  const b64 = (v) => Buffer.from(typeof v === "string" ? v : JSON.stringify(v)).toString("base64url");
+  const cases = {
+    "alg none": () => `${b64({ alg: "none", kid: "kid-a" })}.${b64(issuer.claims())}.`,
+    "HS256 signed with the public key": async () => {
+      const { createHmac } = await import("node:crypto");
+      const input = `${b64({ alg: "HS256", kid: "kid-a" })}.${b64(issuer.claims())}`;
+      const secret = JSON.stringify(issuer.keys.get("kid-a").jwk);
+      return `${input}.${createHmac("sha256", secret).update(input).digest("base64url")}`;
+    },
+    "RS256 by another key with the right kid": () => issuer.rawToken({ alg: "RS256", kid: "kid-a" }, issuer.claims(), "kid-attacker"),
+    "a 1024-bit key in the JWKS": () => issuer.rawToken({ alg: "RS256", kid: "kid-weak" }, issuer.claims(), "kid-weak"),
+    "claims swapped under a valid signature": async () => {
+      const [h, , s] = (await issuer.token("kid-a")).split(".");
+      return `${h}.${b64(issuer.claims({ sub: "user_victim" }))}.${s}`;
+    },
+    expired: () => issuer.token("kid-a", { exp: now() - 60, iat: now() - 120, nbf: now() - 120 }),
+    "nbf in the future": () => issuer.token("kid-a", { nbf: now() + 3600, exp: now() + 7200 }),
+    "iat in the future": () => issuer.token("kid-a", { iat: now() + 3600 }),
+    "wrong iss": () => issuer.token("kid-a", { iss: "https://evil.example" }),
+    "missing azp": () => issuer.token("kid-a", { azp: undefined }),
+    "unlisted azp": () => issuer.token("kid-a", { azp: "https://evil.example" }),
+    "sts pending": () => issuer.token("kid-a", { sts: "pending" }),
+    "missing sub": () => issuer.token("kid-a", { sub: undefined }),
+    "sub with a slash": () => issuer.token("kid-a", { sub: "user/other" }),
+    "sub of ..": () => issuer.token("kid-a", { sub: ".." }),
+    "a 9 KiB token": () => issuer.token("kid-a", { pad: "x".repeat(9 * 1024) }),
+    "three-part garbage": () => "abc.def.ghi",
+    "bad base64": () => "###.$$$.%%%",
+    "a header that is not an object": () => issuer.rawToken("RS256", issuer.claims(), "kid-a"),
+    "a crit header": () => issuer.rawToken({ alg: "RS256", kid: "kid-a", crit: ["exp"], exp: now() + 10 }, issuer.claims(), "kid-a"),
+  };
+  for (const [name, make] of Object.entries(cases)) {
+    test(name, async () => {
+      await assertUnauthorized(await post(mf, { token: await make() }));
+    });
+  }
+
+  test("control: the same issuer's valid token passes", async () => {
+    await assertAccepted(await post(mf, { token: await issuer.token("kid-a") }));
+  });
+});
+
+describe("key from CLERK_JWT_KEY (PEM, no network)", () => {
+  test("verifies without any fetch; a forged token still fails", async () => {
+    const issuer = new Issuer();
+    await issuer.addKey("kid-a");
+    await issuer.addKey("kid-attacker", { publish: false });
+    const { createPublicKey } = await import("node:crypto");
+    const pem = createPublicKey({ key: issuer.keys.get("kid-a").jwk, format: "jwk" }).export({ type: "spki", format: "pem" });
+    const mf = startWorker({
+      bindings: { CLERK_JWT_KEY: pem, CLERK_ISSUER: AUTH_BINDINGS.CLERK_ISSUER, CLERK_AUTHORIZED_PARTIES: APP_ORIGIN },
+      outbound: issuer.outbound,
+    });
+    try {
+      await assertAccepted(await post(mf, { token: await issuer.token("kid-a") }));
+      await assertUnauthorized(await post(mf, { token: issuer.rawToken({ alg: "RS256", kid: "kid-a" }, issuer.claims(), "kid-attacker") }));
+      assert.equal(issuer.fetches, 0);
+    } finally {
+      await mf.dispose();
+    }
+  });
+});
+
+describe("auth settings", () => {
+  test("no key source configured: 503 auth_unavailable", async () => {
+    const issuer = new Issuer();
+    await issuer.addKey("kid-a");
+    const mf = startWorker({ outbound: issuer.outbound });
+    try {
+      const res = await post(mf, { token: await issuer.token("kid-a") });
+      assert.equal(res.status, 503);
+      assert.equal((await jsonBody(res)).code, "auth_unavailable");
+    } finally {
+      await mf.dispose();
+    }
+  });
+
+  test("an invalid CLERK_CLOCK_SKEW_SECONDS: 500 server_error naming nothing secret", async () => {
+    const issuer = new Issuer();
+    await issuer.addKey("kid-a");
+    const mf = startWorker({ bindings: { ...AUTH_BINDINGS, CLERK_CLOCK_SKEW_SECONDS: "lots" }, outbound: issuer.outbound });
+    try {
+      const res = await post(mf, { token: await issuer.token("kid-a") });
+      const body = await jsonBody(res);
+      assert.equal(res.status, 500);
+      assert.equal(body.code, "server_error");
+      assert.ok(!JSON.stringify(body).includes("lots"));
+    } finally {
+      await mf.dispose();
+    }
+  });
+});
