@@ -84,6 +84,42 @@ describe("key rotation", () => {
   });
 });
 
+describe("cooldown across isolates", () => {
+  test("a kid miss does not refetch when another isolate attempted a fetch < 30 s ago", async () => {
+    const issuer = new Issuer();
+    await issuer.addKey("kid-a");
+    await issuer.addKey("kid-b", { publish: false });
+    const mf = startWorker({ bindings: AUTH_BINDINGS, outbound: issuer.outbound });
+    try {
+      // This isolate loads a set fetched 60 s ago (past the cooldown)...
+      await seedJwksCache(mf, issuer.jwks(), 60);
+      await assertAccepted(await post(mf, { token: await issuer.token("kid-a") }));
+      // ...then another isolate fetches (or tries) and records it in KV.
+      await seedJwksCache(mf, issuer.jwks(), 0);
+      issuer.published.add("kid-b");
+      await assertUnauthorized(await post(mf, { token: await issuer.token("kid-b") }));
+      assert.equal(issuer.fetches, 0, "the KV attempt time holds this isolate back");
+    } finally {
+      await mf.dispose();
+    }
+  });
+
+  test("a cold isolate honours a recent attempt recorded in KV", async () => {
+    const issuer = new Issuer();
+    await issuer.addKey("kid-a");
+    await issuer.addKey("kid-b", { publish: false });
+    const mf = startWorker({ bindings: AUTH_BINDINGS, outbound: issuer.outbound });
+    try {
+      await seedJwksCache(mf, issuer.jwks(), 5);
+      issuer.published.add("kid-b");
+      await assertUnauthorized(await post(mf, { token: await issuer.token("kid-b") }));
+      assert.equal(issuer.fetches, 0);
+    } finally {
+      await mf.dispose();
+    }
+  });
+});
+
 describe("unknown kid flood", () => {
   test("50 tokens with random kids within 30 s cause at most 1 extra fetch, all 401", async () => {
     const issuer = new Issuer();
