@@ -62,6 +62,16 @@ export function startWorker(opts = {}) {
   });
 }
 
+/** Runs `fn(mf)` against a started Worker and disposes it afterwards. */
+export async function withWorker(opts, fn) {
+  const mf = startWorker(opts);
+  try {
+    return await fn(mf);
+  } finally {
+    await mf.dispose();
+  }
+}
+
 /** Parses a JSON response body, failing with the raw text if it is not JSON. */
 export async function jsonBody(res) {
   const text = await res.text();

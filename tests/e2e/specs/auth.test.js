@@ -6,7 +6,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
-import { jsonBody, startWorker, UPLOAD_PATH } from "../fixture.js";
+import { jsonBody, startWorker, UPLOAD_PATH, withWorker } from "../fixture.js";
 import { APP_ORIGIN, AUTH_BINDINGS, Issuer, seedJwksCache } from "../issuer.js";
 
 const URL_ = `http://worker.test${UPLOAD_PATH}`;
@@ -42,22 +42,16 @@ describe("JWKS caching", () => {
   after(() => rmSync(dir, { recursive: true, force: true }));
 
   test("100 concurrent valid requests cause 1 JWKS fetch; a restart with the same KV causes 0", async () => {
-    const mf = startWorker({ bindings: AUTH_BINDINGS, outbound: issuer.outbound, persistTo: dir });
-    try {
-      const tokens = await Promise.all(Array.from({ length: 100 }, (_, i) => issuer.token("kid-a", { sub: `user_${i}` })));
-      const responses = await Promise.all(tokens.map((token) => post(mf, { token })));
-      for (const res of responses) await assertAccepted(res);
-      assert.equal(issuer.fetches, 1);
-    } finally {
-      await mf.dispose();
-    }
-    const restarted = startWorker({ bindings: AUTH_BINDINGS, outbound: issuer.outbound, persistTo: dir });
-    try {
-      await assertAccepted(await post(restarted, { token: await issuer.token("kid-a") }));
-      assert.equal(issuer.fetches, 1, "the restarted Worker reads the set from KV");
-    } finally {
-      await restarted.dispose();
-    }
+    await withWorker({ bindings: AUTH_BINDINGS, outbound: issuer.outbound, persistTo: dir }, async (mf) => {
+    const tokens = await Promise.all(Array.from({ length: 100 }, (_, i) => issuer.token("kid-a", { sub: `user_${i}` })));
+    const responses = await Promise.all(tokens.map((token) => post(mf, { token })));
+    for (const res of responses) await assertAccepted(res);
+    assert.equal(issuer.fetches, 1);
+    });
+    await withWorker({ bindings: AUTH_BINDINGS, outbound: issuer.outbound, persistTo: dir }, async (restarted) => {
+    await assertAccepted(await post(restarted, { token: await issuer.token("kid-a") }));
+    assert.equal(issuer.fetches, 1, "the restarted Worker reads the set from KV");
+    });
   });
 });
 
@@ -65,22 +59,19 @@ describe("key rotation", () => {
   test("a token from a newly published key is accepted after one refetch", async () => {
     const issuer = new Issuer();
     await issuer.addKey("kid-old");
-    const mf = startWorker({ bindings: AUTH_BINDINGS, outbound: issuer.outbound });
-    try {
-      // The set holding only the old key was fetched 60 s ago: fresh, and past the 30 s cooldown.
-      await seedJwksCache(mf, issuer.jwks(), 60);
-      await assertAccepted(await post(mf, { token: await issuer.token("kid-old") }));
-      assert.equal(issuer.fetches, 0);
+    await withWorker({ bindings: AUTH_BINDINGS, outbound: issuer.outbound }, async (mf) => {
+    // The set holding only the old key was fetched 60 s ago: fresh, and past the 30 s cooldown.
+    await seedJwksCache(mf, issuer.jwks(), 60);
+    await assertAccepted(await post(mf, { token: await issuer.token("kid-old") }));
+    assert.equal(issuer.fetches, 0);
 
-      await issuer.addKey("kid-new");
-      await assertAccepted(await post(mf, { token: await issuer.token("kid-new") }));
-      assert.equal(issuer.fetches, 1);
-      await assertAccepted(await post(mf, { token: await issuer.token("kid-new") }));
-      await assertAccepted(await post(mf, { token: await issuer.token("kid-old") }));
-      assert.equal(issuer.fetches, 1);
-    } finally {
-      await mf.dispose();
-    }
+    await issuer.addKey("kid-new");
+    await assertAccepted(await post(mf, { token: await issuer.token("kid-new") }));
+    assert.equal(issuer.fetches, 1);
+    await assertAccepted(await post(mf, { token: await issuer.token("kid-new") }));
+    await assertAccepted(await post(mf, { token: await issuer.token("kid-old") }));
+    assert.equal(issuer.fetches, 1);
+    });
   });
 });
 
@@ -89,34 +80,28 @@ describe("cooldown across isolates", () => {
     const issuer = new Issuer();
     await issuer.addKey("kid-a");
     await issuer.addKey("kid-b", { publish: false });
-    const mf = startWorker({ bindings: AUTH_BINDINGS, outbound: issuer.outbound });
-    try {
-      // This isolate loads a set fetched 60 s ago (past the cooldown)...
-      await seedJwksCache(mf, issuer.jwks(), 60);
-      await assertAccepted(await post(mf, { token: await issuer.token("kid-a") }));
-      // ...then another isolate fetches (or tries) and records it in KV.
-      await seedJwksCache(mf, issuer.jwks(), 0);
-      issuer.published.add("kid-b");
-      await assertUnauthorized(await post(mf, { token: await issuer.token("kid-b") }));
-      assert.equal(issuer.fetches, 0, "the KV attempt time holds this isolate back");
-    } finally {
-      await mf.dispose();
-    }
+    await withWorker({ bindings: AUTH_BINDINGS, outbound: issuer.outbound }, async (mf) => {
+    // This isolate loads a set fetched 60 s ago (past the cooldown)...
+    await seedJwksCache(mf, issuer.jwks(), 60);
+    await assertAccepted(await post(mf, { token: await issuer.token("kid-a") }));
+    // ...then another isolate fetches (or tries) and records it in KV.
+    await seedJwksCache(mf, issuer.jwks(), 0);
+    issuer.published.add("kid-b");
+    await assertUnauthorized(await post(mf, { token: await issuer.token("kid-b") }));
+    assert.equal(issuer.fetches, 0, "the KV attempt time holds this isolate back");
+    });
   });
 
   test("a cold isolate honours a recent attempt recorded in KV", async () => {
     const issuer = new Issuer();
     await issuer.addKey("kid-a");
     await issuer.addKey("kid-b", { publish: false });
-    const mf = startWorker({ bindings: AUTH_BINDINGS, outbound: issuer.outbound });
-    try {
-      await seedJwksCache(mf, issuer.jwks(), 5);
-      issuer.published.add("kid-b");
-      await assertUnauthorized(await post(mf, { token: await issuer.token("kid-b") }));
-      assert.equal(issuer.fetches, 0);
-    } finally {
-      await mf.dispose();
-    }
+    await withWorker({ bindings: AUTH_BINDINGS, outbound: issuer.outbound }, async (mf) => {
+    await seedJwksCache(mf, issuer.jwks(), 5);
+    issuer.published.add("kid-b");
+    await assertUnauthorized(await post(mf, { token: await issuer.token("kid-b") }));
+    assert.equal(issuer.fetches, 0);
+    });
   });
 });
 
@@ -124,19 +109,16 @@ describe("unknown kid flood", () => {
   test("50 tokens with random kids within 30 s cause at most 1 extra fetch, all 401", async () => {
     const issuer = new Issuer();
     await issuer.addKey("kid-a");
-    const mf = startWorker({ bindings: AUTH_BINDINGS, outbound: issuer.outbound });
-    try {
-      await assertAccepted(await post(mf, { token: await issuer.token("kid-a") }));
-      const before = issuer.fetches;
-      for (let i = 0; i < 50; i++) {
-        const kid = `random-${Math.random().toString(36).slice(2)}`;
-        const token = issuer.rawToken({ alg: "RS256", kid }, issuer.claims(), "kid-a");
-        await assertUnauthorized(await post(mf, { token }));
-      }
-      assert.ok(issuer.fetches - before <= 1, `${issuer.fetches - before} extra fetches`);
-    } finally {
-      await mf.dispose();
+    await withWorker({ bindings: AUTH_BINDINGS, outbound: issuer.outbound }, async (mf) => {
+    await assertAccepted(await post(mf, { token: await issuer.token("kid-a") }));
+    const before = issuer.fetches;
+    for (let i = 0; i < 50; i++) {
+      const kid = `random-${Math.random().toString(36).slice(2)}`;
+      const token = issuer.rawToken({ alg: "RS256", kid }, issuer.claims(), "kid-a");
+      await assertUnauthorized(await post(mf, { token }));
     }
+    assert.ok(issuer.fetches - before <= 1, `${issuer.fetches - before} extra fetches`);
+    });
   });
 });
 
@@ -145,20 +127,17 @@ describe("issuer outage", () => {
     test(`issuer ${mode === "error" ? "returning 500" : "timing out"} with a stale set in KV: valid tokens still pass`, async () => {
       const issuer = new Issuer();
       await issuer.addKey("kid-a");
-      const mf = startWorker({ bindings: AUTH_BINDINGS, outbound: issuer.outbound });
-      try {
-        await seedJwksCache(mf, issuer.jwks(), 2 * 3600); // stale: 2 h old
-        issuer.mode = mode;
-        const started = Date.now();
-        await assertAccepted(await post(mf, { token: await issuer.token("kid-a") }));
-        assert.equal(issuer.fetches, 1);
-        if (mode === "hang") assert.ok(Date.now() - started < 7500, "the fetch is cut off after ~5 s");
-        // Within the cooldown the stale set serves without another attempt.
-        await assertAccepted(await post(mf, { token: await issuer.token("kid-a") }));
-        assert.equal(issuer.fetches, 1);
-      } finally {
-        await mf.dispose();
-      }
+      await withWorker({ bindings: AUTH_BINDINGS, outbound: issuer.outbound }, async (mf) => {
+      await seedJwksCache(mf, issuer.jwks(), 2 * 3600); // stale: 2 h old
+      issuer.mode = mode;
+      const started = Date.now();
+      await assertAccepted(await post(mf, { token: await issuer.token("kid-a") }));
+      assert.equal(issuer.fetches, 1);
+      if (mode === "hang") assert.ok(Date.now() - started < 7500, "the fetch is cut off after ~5 s");
+      // Within the cooldown the stale set serves without another attempt.
+      await assertAccepted(await post(mf, { token: await issuer.token("kid-a") }));
+      assert.equal(issuer.fetches, 1);
+      });
     });
   }
 
@@ -166,33 +145,27 @@ describe("issuer outage", () => {
     const issuer = new Issuer();
     await issuer.addKey("kid-a");
     issuer.mode = "error";
-    const mf = startWorker({ bindings: AUTH_BINDINGS, outbound: issuer.outbound });
-    try {
-      const res = await post(mf, { token: await issuer.token("kid-a") });
-      const body = await jsonBody(res);
-      assert.equal(res.status, 503);
-      assert.deepEqual(body, { status: "error", message: body.message, code: "auth_unavailable" });
-      assert.ok(Number(res.headers.get("retry-after")) >= 1);
-      // The next request inside the cooldown does not hit the issuer again.
-      assert.equal((await post(mf, { token: await issuer.token("kid-a") })).status, 503);
-      assert.equal(issuer.fetches, 1);
-    } finally {
-      await mf.dispose();
-    }
+    await withWorker({ bindings: AUTH_BINDINGS, outbound: issuer.outbound }, async (mf) => {
+    const res = await post(mf, { token: await issuer.token("kid-a") });
+    const body = await jsonBody(res);
+    assert.equal(res.status, 503);
+    assert.deepEqual(body, { status: "error", message: body.message, code: "auth_unavailable" });
+    assert.ok(Number(res.headers.get("retry-after")) >= 1);
+    // The next request inside the cooldown does not hit the issuer again.
+    assert.equal((await post(mf, { token: await issuer.token("kid-a") })).status, 503);
+    assert.equal(issuer.fetches, 1);
+    });
   });
 
   test("a kid miss while the issuer is down and a set is cached: 401, not 503", async () => {
     const issuer = new Issuer();
     await issuer.addKey("kid-a");
     await issuer.addKey("kid-unpublished", { publish: false });
-    const mf = startWorker({ bindings: AUTH_BINDINGS, outbound: issuer.outbound });
-    try {
-      await seedJwksCache(mf, issuer.jwks(), 60);
-      issuer.mode = "error";
-      await assertUnauthorized(await post(mf, { token: await issuer.token("kid-unpublished") }));
-    } finally {
-      await mf.dispose();
-    }
+    await withWorker({ bindings: AUTH_BINDINGS, outbound: issuer.outbound }, async (mf) => {
+    await seedJwksCache(mf, issuer.jwks(), 60);
+    issuer.mode = "error";
+    await assertUnauthorized(await post(mf, { token: await issuer.token("kid-unpublished") }));
+    });
   });
 });
 
@@ -291,17 +264,14 @@ describe("key from CLERK_JWT_KEY (PEM, no network)", () => {
     await issuer.addKey("kid-attacker", { publish: false });
     const { createPublicKey } = await import("node:crypto");
     const pem = createPublicKey({ key: issuer.keys.get("kid-a").jwk, format: "jwk" }).export({ type: "spki", format: "pem" });
-    const mf = startWorker({
+    await withWorker({
       bindings: { CLERK_JWT_KEY: pem, CLERK_ISSUER: AUTH_BINDINGS.CLERK_ISSUER, CLERK_AUTHORIZED_PARTIES: APP_ORIGIN },
       outbound: issuer.outbound,
+    }, async (mf) => {
+    await assertAccepted(await post(mf, { token: await issuer.token("kid-a") }));
+    await assertUnauthorized(await post(mf, { token: issuer.rawToken({ alg: "RS256", kid: "kid-a" }, issuer.claims(), "kid-attacker") }));
+    assert.equal(issuer.fetches, 0);
     });
-    try {
-      await assertAccepted(await post(mf, { token: await issuer.token("kid-a") }));
-      await assertUnauthorized(await post(mf, { token: issuer.rawToken({ alg: "RS256", kid: "kid-a" }, issuer.claims(), "kid-attacker") }));
-      assert.equal(issuer.fetches, 0);
-    } finally {
-      await mf.dispose();
-    }
   });
 });
 
@@ -309,28 +279,22 @@ describe("auth settings", () => {
   test("no key source configured: 503 auth_unavailable", async () => {
     const issuer = new Issuer();
     await issuer.addKey("kid-a");
-    const mf = startWorker({ outbound: issuer.outbound });
-    try {
-      const res = await post(mf, { token: await issuer.token("kid-a") });
-      assert.equal(res.status, 503);
-      assert.equal((await jsonBody(res)).code, "auth_unavailable");
-    } finally {
-      await mf.dispose();
-    }
+    await withWorker({ outbound: issuer.outbound }, async (mf) => {
+    const res = await post(mf, { token: await issuer.token("kid-a") });
+    assert.equal(res.status, 503);
+    assert.equal((await jsonBody(res)).code, "auth_unavailable");
+    });
   });
 
   test("an invalid CLERK_CLOCK_SKEW_SECONDS: 500 server_error naming nothing secret", async () => {
     const issuer = new Issuer();
     await issuer.addKey("kid-a");
-    const mf = startWorker({ bindings: { ...AUTH_BINDINGS, CLERK_CLOCK_SKEW_SECONDS: "lots" }, outbound: issuer.outbound });
-    try {
-      const res = await post(mf, { token: await issuer.token("kid-a") });
-      const body = await jsonBody(res);
-      assert.equal(res.status, 500);
-      assert.equal(body.code, "server_error");
-      assert.ok(!JSON.stringify(body).includes("lots"));
-    } finally {
-      await mf.dispose();
-    }
+    await withWorker({ bindings: { ...AUTH_BINDINGS, CLERK_CLOCK_SKEW_SECONDS: "lots" }, outbound: issuer.outbound }, async (mf) => {
+    const res = await post(mf, { token: await issuer.token("kid-a") });
+    const body = await jsonBody(res);
+    assert.equal(res.status, 500);
+    assert.equal(body.code, "server_error");
+    assert.ok(!JSON.stringify(body).includes("lots"));
+    });
   });
 });
