@@ -43,14 +43,14 @@ describe("JWKS caching", () => {
 
   test("100 concurrent valid requests cause 1 JWKS fetch; a restart with the same KV causes 0", async () => {
     await withWorker({ bindings: AUTH_BINDINGS, outbound: issuer.outbound, persistTo: dir }, async (mf) => {
-    const tokens = await Promise.all(Array.from({ length: 100 }, (_, i) => issuer.token("kid-a", { sub: `user_${i}` })));
-    const responses = await Promise.all(tokens.map((token) => post(mf, { token })));
-    for (const res of responses) await assertAccepted(res);
-    assert.equal(issuer.fetches, 1);
+      const tokens = await Promise.all(Array.from({ length: 100 }, (_, i) => issuer.token("kid-a", { sub: `user_${i}` })));
+      const responses = await Promise.all(tokens.map((token) => post(mf, { token })));
+      for (const res of responses) await assertAccepted(res);
+      assert.equal(issuer.fetches, 1);
     });
     await withWorker({ bindings: AUTH_BINDINGS, outbound: issuer.outbound, persistTo: dir }, async (restarted) => {
-    await assertAccepted(await post(restarted, { token: await issuer.token("kid-a") }));
-    assert.equal(issuer.fetches, 1, "the restarted Worker reads the set from KV");
+      await assertAccepted(await post(restarted, { token: await issuer.token("kid-a") }));
+      assert.equal(issuer.fetches, 1, "the restarted Worker reads the set from KV");
     });
   });
 });
@@ -60,17 +60,17 @@ describe("key rotation", () => {
     const issuer = new Issuer();
     await issuer.addKey("kid-old");
     await withWorker({ bindings: AUTH_BINDINGS, outbound: issuer.outbound }, async (mf) => {
-    // The set holding only the old key was fetched 60 s ago: fresh, and past the 30 s cooldown.
-    await seedJwksCache(mf, issuer.jwks(), 60);
-    await assertAccepted(await post(mf, { token: await issuer.token("kid-old") }));
-    assert.equal(issuer.fetches, 0);
+      // The set holding only the old key was fetched 60 s ago: fresh, and past the 30 s cooldown.
+      await seedJwksCache(mf, issuer.jwks(), 60);
+      await assertAccepted(await post(mf, { token: await issuer.token("kid-old") }));
+      assert.equal(issuer.fetches, 0);
 
-    await issuer.addKey("kid-new");
-    await assertAccepted(await post(mf, { token: await issuer.token("kid-new") }));
-    assert.equal(issuer.fetches, 1);
-    await assertAccepted(await post(mf, { token: await issuer.token("kid-new") }));
-    await assertAccepted(await post(mf, { token: await issuer.token("kid-old") }));
-    assert.equal(issuer.fetches, 1);
+      await issuer.addKey("kid-new");
+      await assertAccepted(await post(mf, { token: await issuer.token("kid-new") }));
+      assert.equal(issuer.fetches, 1);
+      await assertAccepted(await post(mf, { token: await issuer.token("kid-new") }));
+      await assertAccepted(await post(mf, { token: await issuer.token("kid-old") }));
+      assert.equal(issuer.fetches, 1);
     });
   });
 });
@@ -81,14 +81,14 @@ describe("cooldown across isolates", () => {
     await issuer.addKey("kid-a");
     await issuer.addKey("kid-b", { publish: false });
     await withWorker({ bindings: AUTH_BINDINGS, outbound: issuer.outbound }, async (mf) => {
-    // This isolate loads a set fetched 60 s ago (past the cooldown)...
-    await seedJwksCache(mf, issuer.jwks(), 60);
-    await assertAccepted(await post(mf, { token: await issuer.token("kid-a") }));
-    // ...then another isolate fetches (or tries) and records it in KV.
-    await seedJwksCache(mf, issuer.jwks(), 0);
-    issuer.published.add("kid-b");
-    await assertUnauthorized(await post(mf, { token: await issuer.token("kid-b") }));
-    assert.equal(issuer.fetches, 0, "the KV attempt time holds this isolate back");
+      // This isolate loads a set fetched 60 s ago (past the cooldown)...
+      await seedJwksCache(mf, issuer.jwks(), 60);
+      await assertAccepted(await post(mf, { token: await issuer.token("kid-a") }));
+      // ...then another isolate fetches (or tries) and records it in KV.
+      await seedJwksCache(mf, issuer.jwks(), 0);
+      issuer.published.add("kid-b");
+      await assertUnauthorized(await post(mf, { token: await issuer.token("kid-b") }));
+      assert.equal(issuer.fetches, 0, "the KV attempt time holds this isolate back");
     });
   });
 
@@ -97,10 +97,10 @@ describe("cooldown across isolates", () => {
     await issuer.addKey("kid-a");
     await issuer.addKey("kid-b", { publish: false });
     await withWorker({ bindings: AUTH_BINDINGS, outbound: issuer.outbound }, async (mf) => {
-    await seedJwksCache(mf, issuer.jwks(), 5);
-    issuer.published.add("kid-b");
-    await assertUnauthorized(await post(mf, { token: await issuer.token("kid-b") }));
-    assert.equal(issuer.fetches, 0);
+      await seedJwksCache(mf, issuer.jwks(), 5);
+      issuer.published.add("kid-b");
+      await assertUnauthorized(await post(mf, { token: await issuer.token("kid-b") }));
+      assert.equal(issuer.fetches, 0);
     });
   });
 });
@@ -110,14 +110,14 @@ describe("unknown kid flood", () => {
     const issuer = new Issuer();
     await issuer.addKey("kid-a");
     await withWorker({ bindings: AUTH_BINDINGS, outbound: issuer.outbound }, async (mf) => {
-    await assertAccepted(await post(mf, { token: await issuer.token("kid-a") }));
-    const before = issuer.fetches;
-    for (let i = 0; i < 50; i++) {
-      const kid = `random-${Math.random().toString(36).slice(2)}`;
-      const token = issuer.rawToken({ alg: "RS256", kid }, issuer.claims(), "kid-a");
-      await assertUnauthorized(await post(mf, { token }));
-    }
-    assert.ok(issuer.fetches - before <= 1, `${issuer.fetches - before} extra fetches`);
+      await assertAccepted(await post(mf, { token: await issuer.token("kid-a") }));
+      const before = issuer.fetches;
+      for (let i = 0; i < 50; i++) {
+        const kid = `random-${Math.random().toString(36).slice(2)}`;
+        const token = issuer.rawToken({ alg: "RS256", kid }, issuer.claims(), "kid-a");
+        await assertUnauthorized(await post(mf, { token }));
+      }
+      assert.ok(issuer.fetches - before <= 1, `${issuer.fetches - before} extra fetches`);
     });
   });
 });
@@ -128,15 +128,15 @@ describe("issuer outage", () => {
       const issuer = new Issuer();
       await issuer.addKey("kid-a");
       await withWorker({ bindings: AUTH_BINDINGS, outbound: issuer.outbound }, async (mf) => {
-      await seedJwksCache(mf, issuer.jwks(), 2 * 3600); // stale: 2 h old
-      issuer.mode = mode;
-      const started = Date.now();
-      await assertAccepted(await post(mf, { token: await issuer.token("kid-a") }));
-      assert.equal(issuer.fetches, 1);
-      if (mode === "hang") assert.ok(Date.now() - started < 7500, "the fetch is cut off after ~5 s");
-      // Within the cooldown the stale set serves without another attempt.
-      await assertAccepted(await post(mf, { token: await issuer.token("kid-a") }));
-      assert.equal(issuer.fetches, 1);
+        await seedJwksCache(mf, issuer.jwks(), 2 * 3600); // stale: 2 h old
+        issuer.mode = mode;
+        const started = Date.now();
+        await assertAccepted(await post(mf, { token: await issuer.token("kid-a") }));
+        assert.equal(issuer.fetches, 1);
+        if (mode === "hang") assert.ok(Date.now() - started < 7500, "the fetch is cut off after ~5 s");
+        // Within the cooldown the stale set serves without another attempt.
+        await assertAccepted(await post(mf, { token: await issuer.token("kid-a") }));
+        assert.equal(issuer.fetches, 1);
       });
     });
   }
@@ -146,14 +146,14 @@ describe("issuer outage", () => {
     await issuer.addKey("kid-a");
     issuer.mode = "error";
     await withWorker({ bindings: AUTH_BINDINGS, outbound: issuer.outbound }, async (mf) => {
-    const res = await post(mf, { token: await issuer.token("kid-a") });
-    const body = await jsonBody(res);
-    assert.equal(res.status, 503);
-    assert.deepEqual(body, { status: "error", message: body.message, code: "auth_unavailable" });
-    assert.ok(Number(res.headers.get("retry-after")) >= 1);
-    // The next request inside the cooldown does not hit the issuer again.
-    assert.equal((await post(mf, { token: await issuer.token("kid-a") })).status, 503);
-    assert.equal(issuer.fetches, 1);
+      const res = await post(mf, { token: await issuer.token("kid-a") });
+      const body = await jsonBody(res);
+      assert.equal(res.status, 503);
+      assert.deepEqual(body, { status: "error", message: body.message, code: "auth_unavailable" });
+      assert.ok(Number(res.headers.get("retry-after")) >= 1);
+      // The next request inside the cooldown does not hit the issuer again.
+      assert.equal((await post(mf, { token: await issuer.token("kid-a") })).status, 503);
+      assert.equal(issuer.fetches, 1);
     });
   });
 
@@ -162,9 +162,9 @@ describe("issuer outage", () => {
     await issuer.addKey("kid-a");
     await issuer.addKey("kid-unpublished", { publish: false });
     await withWorker({ bindings: AUTH_BINDINGS, outbound: issuer.outbound }, async (mf) => {
-    await seedJwksCache(mf, issuer.jwks(), 60);
-    issuer.mode = "error";
-    await assertUnauthorized(await post(mf, { token: await issuer.token("kid-unpublished") }));
+      await seedJwksCache(mf, issuer.jwks(), 60);
+      issuer.mode = "error";
+      await assertUnauthorized(await post(mf, { token: await issuer.token("kid-unpublished") }));
     });
   });
 });
@@ -268,9 +268,9 @@ describe("key from CLERK_JWT_KEY (PEM, no network)", () => {
       bindings: { CLERK_JWT_KEY: pem, CLERK_ISSUER: AUTH_BINDINGS.CLERK_ISSUER, CLERK_AUTHORIZED_PARTIES: APP_ORIGIN },
       outbound: issuer.outbound,
     }, async (mf) => {
-    await assertAccepted(await post(mf, { token: await issuer.token("kid-a") }));
-    await assertUnauthorized(await post(mf, { token: issuer.rawToken({ alg: "RS256", kid: "kid-a" }, issuer.claims(), "kid-attacker") }));
-    assert.equal(issuer.fetches, 0);
+      await assertAccepted(await post(mf, { token: await issuer.token("kid-a") }));
+      await assertUnauthorized(await post(mf, { token: issuer.rawToken({ alg: "RS256", kid: "kid-a" }, issuer.claims(), "kid-attacker") }));
+      assert.equal(issuer.fetches, 0);
     });
   });
 });
@@ -280,9 +280,9 @@ describe("auth settings", () => {
     const issuer = new Issuer();
     await issuer.addKey("kid-a");
     await withWorker({ outbound: issuer.outbound }, async (mf) => {
-    const res = await post(mf, { token: await issuer.token("kid-a") });
-    assert.equal(res.status, 503);
-    assert.equal((await jsonBody(res)).code, "auth_unavailable");
+      const res = await post(mf, { token: await issuer.token("kid-a") });
+      assert.equal(res.status, 503);
+      assert.equal((await jsonBody(res)).code, "auth_unavailable");
     });
   });
 
@@ -290,11 +290,11 @@ describe("auth settings", () => {
     const issuer = new Issuer();
     await issuer.addKey("kid-a");
     await withWorker({ bindings: { ...AUTH_BINDINGS, CLERK_CLOCK_SKEW_SECONDS: "lots" }, outbound: issuer.outbound }, async (mf) => {
-    const res = await post(mf, { token: await issuer.token("kid-a") });
-    const body = await jsonBody(res);
-    assert.equal(res.status, 500);
-    assert.equal(body.code, "server_error");
-    assert.ok(!JSON.stringify(body).includes("lots"));
+      const res = await post(mf, { token: await issuer.token("kid-a") });
+      const body = await jsonBody(res);
+      assert.equal(res.status, 500);
+      assert.equal(body.code, "server_error");
+      assert.ok(!JSON.stringify(body).includes("lots"));
     });
   });
 });
