@@ -16,6 +16,7 @@ pub mod response;
 pub mod routes;
 pub mod sigv4;
 pub mod time;
+pub mod upload;
 
 #[cfg(target_arch = "wasm32")]
 mod edge;
