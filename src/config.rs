@@ -242,3 +242,305 @@ mod tests {
         }
     }
 }
+
+/// Operator's replacement for the default upload policy table (README).
+pub const UPLOAD_POLICY: &str = "UPLOAD_POLICY";
+
+use crate::sigv4::{Addressing, Bucket, Credentials, Endpoint, Expiry, Region, S3Target};
+use crate::upload::Policy;
+
+/// Longest accepted `S3_KEY_PREFIX`, so every key stays under S3's 1024 bytes.
+pub const MAX_KEY_PREFIX_BYTES: usize = 256;
+
+/// Everything signing needs (SPEC §8).
+#[derive(Debug, Clone)]
+pub struct StorageConfig {
+    pub target: S3Target,
+    pub credentials: Credentials,
+    /// `S3_PUBLIC_URL` without trailing slashes.
+    pub public_base: Option<String>,
+    /// `S3_KEY_PREFIX` without leading or trailing slashes.
+    pub key_prefix: String,
+    pub expiry: Expiry,
+}
+
+fn setting(get: &impl Fn(&str) -> Option<String>, name: &str) -> Option<String> {
+    get(name)
+        .map(|v| v.trim().to_owned())
+        .filter(|v| !v.is_empty())
+}
+
+/// Reads the storage settings.
+///
+/// # Errors
+/// The first missing or invalid setting among `S3_BUCKET`, `S3_REGION`,
+/// `S3_ENDPOINT`, `S3_FORCE_PATH_STYLE`, `S3_PUBLIC_URL`, `S3_KEY_PREFIX`,
+/// `S3_ACCESS_KEY_ID`, `S3_SECRET_ACCESS_KEY`, `S3_SESSION_TOKEN`,
+/// `UPLOAD_URL_TTL_SECONDS`.
+pub fn storage_config(get: impl Fn(&str) -> Option<String>) -> Result<StorageConfig, SettingError> {
+    let bucket = setting(&get, S3_BUCKET).ok_or(SettingError::Missing(S3_BUCKET))?;
+    let bucket = Bucket::new(bucket).map_err(|_| SettingError::Invalid(S3_BUCKET))?;
+    let region = Region::new(setting(&get, S3_REGION).unwrap_or_else(|| "us-east-1".into()))
+        .map_err(|_| SettingError::Invalid(S3_REGION))?;
+    let endpoint = match setting(&get, S3_ENDPOINT) {
+        Some(e) => Endpoint::parse(&e).map_err(|_| SettingError::Invalid(S3_ENDPOINT))?,
+        None => Endpoint::aws(&region),
+    };
+    let addressing = match setting(&get, S3_FORCE_PATH_STYLE).as_deref() {
+        None | Some("false") => Addressing::VirtualHosted,
+        Some("true") => Addressing::Path,
+        Some(_) => return Err(SettingError::Invalid(S3_FORCE_PATH_STYLE)),
+    };
+    let public_base = match setting(&get, S3_PUBLIC_URL) {
+        None => None,
+        Some(url) => Some(public_base(&url).ok_or(SettingError::Invalid(S3_PUBLIC_URL))?),
+    };
+    let key_prefix =
+        key_prefix(&setting(&get, S3_KEY_PREFIX).unwrap_or_else(|| "user-uploads".into()))
+            .ok_or(SettingError::Invalid(S3_KEY_PREFIX))?;
+    let access_key =
+        setting(&get, S3_ACCESS_KEY_ID).ok_or(SettingError::Missing(S3_ACCESS_KEY_ID))?;
+    let secret =
+        setting(&get, S3_SECRET_ACCESS_KEY).ok_or(SettingError::Missing(S3_SECRET_ACCESS_KEY))?;
+    let credentials = Credentials::new(access_key, secret, setting(&get, S3_SESSION_TOKEN))
+        .map_err(|e| {
+            SettingError::Invalid(match e {
+                crate::sigv4::SigV4Error::InvalidSessionToken => S3_SESSION_TOKEN,
+                crate::sigv4::SigV4Error::EmptySecretAccessKey => S3_SECRET_ACCESS_KEY,
+                _ => S3_ACCESS_KEY_ID,
+            })
+        })?;
+    let ttl = setting(&get, UPLOAD_URL_TTL_SECONDS).unwrap_or_else(|| "300".into());
+    let expiry = ttl
+        .parse::<u64>()
+        .ok()
+        .and_then(|s| Expiry::from_seconds(s).ok())
+        .ok_or(SettingError::Invalid(UPLOAD_URL_TTL_SECONDS))?;
+    Ok(StorageConfig {
+        target: S3Target {
+            endpoint,
+            region,
+            bucket,
+            addressing,
+        },
+        credentials,
+        public_base,
+        key_prefix,
+        expiry,
+    })
+}
+
+/// `http(s)://host[:port][/path]`, no query or fragment; trailing `/` dropped.
+fn public_base(url: &str) -> Option<String> {
+    let lower = url.to_ascii_lowercase();
+    let rest = lower
+        .strip_prefix("https://")
+        .or_else(|| lower.strip_prefix("http://"))?;
+    let host = rest.split('/').next().unwrap_or("");
+    let ok = !host.is_empty()
+        && !url.contains(['?', '#', ' '])
+        && !url.bytes().any(|b| b.is_ascii_control())
+        && !host.contains('@');
+    ok.then(|| url.trim_end_matches('/').to_owned())
+}
+
+/// `a` or `a/b`: no empty, `.` or `..` segment, no `\` or control characters.
+fn key_prefix(prefix: &str) -> Option<String> {
+    let p = prefix.trim_matches('/');
+    let ok = !p.is_empty()
+        && p.len() <= MAX_KEY_PREFIX_BYTES
+        && !p.chars().any(|c| c == '\\' || c.is_control())
+        && p.split('/').all(|s| !s.is_empty() && s != "." && s != "..");
+    ok.then(|| p.to_owned())
+}
+
+/// The upload policy: `UPLOAD_POLICY` when set, else the default table.
+///
+/// # Errors
+/// [`SettingError::Invalid`] naming `UPLOAD_POLICY`.
+pub fn policy_config(get: impl Fn(&str) -> Option<String>) -> Result<Policy, SettingError> {
+    match setting(&get, UPLOAD_POLICY) {
+        None => Ok(Policy::default()),
+        Some(json) => Policy::from_json(&json).map_err(|_| SettingError::Invalid(UPLOAD_POLICY)),
+    }
+}
+
+/// Which browser origins may call the upload route (SPEC §9).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Cors {
+    /// No CORS headers at all.
+    Disabled,
+    /// `*`: any origin, never with credentials.
+    AnyOrigin,
+    /// Exactly these origins, credentials allowed.
+    Origins(Vec<String>),
+}
+
+/// # Errors
+/// [`SettingError::Invalid`] naming `CORS_ALLOWED_ORIGINS` for an entry that
+/// is not `*` or a bare `http(s)://host[:port]` origin.
+pub fn cors_config(get: impl Fn(&str) -> Option<String>) -> Result<Cors, SettingError> {
+    let Some(raw) = setting(&get, CORS_ALLOWED_ORIGINS) else {
+        return Ok(Cors::Disabled);
+    };
+    if raw == "*" {
+        return Ok(Cors::AnyOrigin);
+    }
+    let mut origins = Vec::new();
+    for o in raw.split(',').map(str::trim).filter(|o| !o.is_empty()) {
+        let lower = o.to_ascii_lowercase();
+        let rest = lower
+            .strip_prefix("https://")
+            .or_else(|| lower.strip_prefix("http://"));
+        let ok = rest.is_some_and(|r| !r.is_empty() && !r.contains(['/', '?', '#', '@', ' ', '*']));
+        if !ok {
+            return Err(SettingError::Invalid(CORS_ALLOWED_ORIGINS));
+        }
+        origins.push(o.to_owned());
+    }
+    Ok(if origins.is_empty() {
+        Cors::Disabled
+    } else {
+        Cors::Origins(origins)
+    })
+}
+
+#[cfg(test)]
+mod storage_tests {
+    use super::*;
+    use std::collections::HashMap;
+
+    fn get_from(pairs: &[(&str, &str)]) -> impl Fn(&str) -> Option<String> {
+        let map: HashMap<String, String> = pairs
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+            .collect();
+        move |name| map.get(name).cloned()
+    }
+
+    const MINIMAL: &[(&str, &str)] = &[
+        (S3_BUCKET, "my-bucket"),
+        (S3_ACCESS_KEY_ID, "AKID"),
+        (S3_SECRET_ACCESS_KEY, "secret"),
+    ];
+
+    fn with(extra: &[(&'static str, &'static str)]) -> Result<StorageConfig, SettingError> {
+        let mut pairs = MINIMAL.to_vec();
+        pairs.extend_from_slice(extra);
+        storage_config(get_from(&pairs))
+    }
+
+    #[test]
+    fn defaults() {
+        let c = with(&[]).unwrap();
+        assert_eq!(
+            c.target.endpoint.to_string(),
+            "https://s3.us-east-1.amazonaws.com"
+        );
+        assert_eq!(c.target.addressing, Addressing::VirtualHosted);
+        assert_eq!(c.key_prefix, "user-uploads");
+        assert_eq!(c.expiry.seconds(), 300);
+        assert_eq!(c.public_base, None);
+        let c = with(&[(S3_REGION, "eu-west-3")]).unwrap();
+        assert_eq!(
+            c.target.endpoint.to_string(),
+            "https://s3.eu-west-3.amazonaws.com"
+        );
+    }
+
+    #[test]
+    fn missing_required_settings_are_named() {
+        assert_eq!(
+            storage_config(get_from(&[])).unwrap_err(),
+            SettingError::Missing(S3_BUCKET)
+        );
+        assert_eq!(
+            storage_config(get_from(&[(S3_BUCKET, "b-1"), (S3_SECRET_ACCESS_KEY, "s")]))
+                .unwrap_err(),
+            SettingError::Missing(S3_ACCESS_KEY_ID)
+        );
+        assert_eq!(
+            storage_config(get_from(&[(S3_BUCKET, "b-1"), (S3_ACCESS_KEY_ID, "a")])).unwrap_err(),
+            SettingError::Missing(S3_SECRET_ACCESS_KEY)
+        );
+    }
+
+    #[test]
+    fn invalid_values_are_errors_not_defaults() {
+        for (name, value) in [
+            (S3_BUCKET, "Bad_Bucket"),
+            (S3_REGION, "US EAST"),
+            (S3_ENDPOINT, "s3.example.com"),
+            (S3_FORCE_PATH_STYLE, "yes"),
+            (S3_FORCE_PATH_STYLE, "TRUE"),
+            (S3_PUBLIC_URL, "cdn.example.com"),
+            (S3_PUBLIC_URL, "https://cdn.example.com/?x=1"),
+            (S3_KEY_PREFIX, "a/../b"),
+            (S3_KEY_PREFIX, "a//b"),
+            (UPLOAD_URL_TTL_SECONDS, "0"),
+            (UPLOAD_URL_TTL_SECONDS, "604801"),
+            (UPLOAD_URL_TTL_SECONDS, "5m"),
+            (S3_ACCESS_KEY_ID, "AK/ID"),
+        ] {
+            assert_eq!(
+                with(&[(name, value)]).unwrap_err(),
+                SettingError::Invalid(name),
+                "{name}={value}"
+            );
+        }
+    }
+
+    #[test]
+    fn values_are_normalised() {
+        let c = with(&[
+            (S3_FORCE_PATH_STYLE, "true"),
+            (S3_ENDPOINT, "http://127.0.0.1:9000/"),
+            (S3_PUBLIC_URL, "https://cdn.example.com/assets//"),
+            (S3_KEY_PREFIX, "/uploads/v1/"),
+            (UPLOAD_URL_TTL_SECONDS, "604800"),
+        ])
+        .unwrap();
+        assert_eq!(c.target.addressing, Addressing::Path);
+        assert_eq!(
+            c.public_base.as_deref(),
+            Some("https://cdn.example.com/assets")
+        );
+        assert_eq!(c.key_prefix, "uploads/v1");
+        assert_eq!(c.expiry.seconds(), 604_800);
+    }
+
+    #[test]
+    fn cors_settings() {
+        let cors = |v: &'static str| cors_config(get_from(&[(CORS_ALLOWED_ORIGINS, v)]));
+        assert_eq!(cors_config(get_from(&[])), Ok(Cors::Disabled));
+        assert_eq!(cors("*"), Ok(Cors::AnyOrigin));
+        assert_eq!(
+            cors("https://a.example, http://127.0.0.1:8789"),
+            Ok(Cors::Origins(vec![
+                "https://a.example".into(),
+                "http://127.0.0.1:8789".into()
+            ]))
+        );
+        for bad in [
+            "a.example",
+            "https://a.example/",
+            "https://*.example",
+            "https://a.example,*",
+        ] {
+            assert_eq!(
+                cors(bad),
+                Err(SettingError::Invalid(CORS_ALLOWED_ORIGINS)),
+                "{bad}"
+            );
+        }
+    }
+
+    #[test]
+    fn policy_setting() {
+        assert_eq!(policy_config(get_from(&[])), Ok(Policy::default()));
+        assert_eq!(
+            policy_config(get_from(&[(UPLOAD_POLICY, "{")])),
+            Err(SettingError::Invalid(UPLOAD_POLICY))
+        );
+    }
+}

@@ -9,6 +9,7 @@
 
 pub mod auth;
 pub mod config;
+pub mod cors;
 pub mod error;
 pub mod log;
 pub mod ratelimit;
@@ -28,8 +29,7 @@ use error::AppError;
 use response::ApiResponse;
 use routes::Route;
 
-/// The answer for every route this build serves; none of them needs I/O yet
-/// (the upload route answers 501 until it is implemented).
+/// The answer for the routes that need no I/O (`/healthz`, 404, 405).
 pub fn respond_without_io(method: &str, path: &str) -> ApiResponse {
     match routes::route(method, path) {
         Ok(Route::Health) => {
@@ -39,11 +39,9 @@ pub fn respond_without_io(method: &str, path: &str) -> ApiResponse {
             }
             resp
         }
-        // CORS arrives with the upload route; until then a preflight is
-        // answered without any Access-Control-Allow-* header.
-        Ok(Route::UploadPreflight) => ApiResponse::empty(204),
-        // Needs the environment: answered by the edge (`fetch` below).
-        Ok(Route::Upload) => AppError::NotImplemented.to_response(),
+        // Both need the environment (settings, CORS): answered by the edge
+        // (`fetch` below); natively they have nothing to answer with.
+        Ok(Route::UploadPreflight | Route::Upload) => AppError::NotImplemented.to_response(),
         Err(err) => err.to_response(),
     }
 }
@@ -58,22 +56,68 @@ async fn fetch(
     let method = req.method();
     let path = req.path();
     let resp = match routes::route(method.as_ref(), &path) {
-        Ok(Route::Upload) => upload(&req, &env).await,
+        Ok(route @ (Route::Upload | Route::UploadPreflight)) => {
+            upload_route(route, req, &env).await
+        }
         _ => respond_without_io(method.as_ref(), &path),
     };
     edge::to_worker_response(resp)
 }
 
-/// `POST /api/v1/s3/generatePreSignedURL`: authentication (401/503), then —
-/// until the upload policy lands — 501 for an authenticated caller.
+/// The upload route, preflight included, with CORS on every answer.
 #[cfg(target_arch = "wasm32")]
-async fn upload(req: &worker::Request, env: &worker::Env) -> ApiResponse {
-    let now = time::UtcTime::from_unix_millis(worker::Date::now().as_millis());
-    match auth::authenticate(req, env, now).await {
-        Ok(session) => {
-            log::info("authenticated", &[("user", session.user_id.as_str())]);
-            AppError::NotImplemented.to_response()
+async fn upload_route(route: Route, mut req: worker::Request, env: &worker::Env) -> ApiResponse {
+    let get = |name: &str| edge::read_var(env, name);
+    let origin = req.headers().get("Origin").ok().flatten();
+    let cors = match config::cors_config(get) {
+        Ok(cors) => cors,
+        Err(err) => {
+            edge::log_setting_error(err);
+            return AppError::ServerError.to_response();
         }
-        Err(err) => err.to_response(),
+    };
+    if route == Route::UploadPreflight {
+        return cors::preflight(&cors, origin.as_deref());
     }
+    let mut resp = upload(&mut req, env)
+        .await
+        .unwrap_or_else(|err| err.to_response());
+    cors::apply(&mut resp, &cors, origin.as_deref());
+    resp
+}
+
+/// `POST /api/v1/s3/generatePreSignedURL`, in SPEC §3's order: authentication
+/// (401/503) → [rate limit: its own issue] → body (415/413/400) → signing (500).
+#[cfg(target_arch = "wasm32")]
+async fn upload(req: &mut worker::Request, env: &worker::Env) -> Result<ApiResponse, AppError> {
+    let now = time::UtcTime::from_unix_millis(worker::Date::now().as_millis());
+    let get = |name: &str| edge::read_var(env, name);
+    let session = auth::authenticate(req, env, now).await?;
+
+    let content_type = req.headers().get("Content-Type").ok().flatten();
+    routes::check_json_content_type(content_type.as_deref())?;
+    let body = edge::read_body_limited(req, upload::MAX_BODY_BYTES).await?;
+    let policy = config::policy_config(get).map_err(|err| {
+        edge::log_setting_error(err);
+        AppError::ServerError
+    })?;
+    let upload = upload::validate(&body, &policy).inspect_err(|err| {
+        log::info(
+            "upload_refused",
+            &[("reason", err.code()), ("user", session.user_id.as_str())],
+        );
+    })?;
+    let storage = config::storage_config(get).map_err(|err| {
+        edge::log_setting_error(err);
+        AppError::UrlGenerationFailed
+    })?;
+    let resp = routes::signed_upload(&upload, &session.user_id, &storage, now)?;
+    log::info(
+        "url_issued",
+        &[
+            ("user", session.user_id.as_str()),
+            ("type", &upload.type_name),
+        ],
+    );
+    Ok(resp)
 }

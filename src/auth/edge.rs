@@ -21,22 +21,6 @@ thread_local! {
     static PEM_KEYS: RefCell<Option<(String, Rc<KeySet>)>> = const { RefCell::new(None) };
 }
 
-/// Reads a var or secret as a string; TOML numbers and booleans are accepted.
-pub(crate) fn read_var(env: &Env, name: &str) -> Option<String> {
-    let value = js_sys::Reflect::get(env, &name.into()).ok()?;
-    if let Some(s) = value.as_string() {
-        Some(s)
-    } else if let Some(n) = value.as_f64() {
-        Some(if n.fract() == 0.0 && n.abs() < 1e15 {
-            format!("{n:.0}")
-        } else {
-            n.to_string()
-        })
-    } else {
-        value.as_bool().map(|b| b.to_string())
-    }
-}
-
 fn pem_keys(pem: &str) -> Result<Rc<KeySet>, AuthError> {
     if let Some(keys) = PEM_KEYS.with(|c| {
         c.borrow()
@@ -55,11 +39,7 @@ fn pem_keys(pem: &str) -> Result<Rc<KeySet>, AuthError> {
 }
 
 fn setting_error(err: SettingError) -> AppError {
-    let event = match err {
-        SettingError::Missing(_) => "config_missing",
-        SettingError::Invalid(_) => "config_invalid",
-    };
-    log::error(event, &[("setting", err.setting())]);
+    crate::edge::log_setting_error(err);
     match err.setting() {
         config::CLERK_JWKS_URL | config::CLERK_JWT_KEY => {
             AuthError::KeysUnavailable.to_app_error(true)
@@ -90,7 +70,7 @@ pub async fn authenticate(req: &Request, env: &Env, now: UtcTime) -> Result<Sess
         e.to_app_error(true)
     };
 
-    let settings = auth_config(|name| read_var(env, name)).map_err(setting_error)?;
+    let settings = auth_config(|name| crate::edge::read_var(env, name)).map_err(setting_error)?;
     // Cheap structural checks before any key I/O.
     let parsed = parse_token(token).map_err(fail)?;
     let keys = match &settings.keys {

@@ -12,6 +12,13 @@ export const BUILD_DIR = join(ROOT, "build");
 
 export const UPLOAD_PATH = "/api/v1/s3/generatePreSignedURL";
 
+/** TEST-ONLY storage settings for suites that do not talk to a store. */
+export const TEST_STORAGE_BINDINGS = {
+  S3_BUCKET: "uploads-test",
+  S3_ACCESS_KEY_ID: "AKIDTESTONLY",
+  S3_SECRET_ACCESS_KEY: "test-only-secret",
+};
+
 /** wrangler.toml's compatibility_date, so the tests run what deploys. */
 function compatibilityDate() {
   const toml = readFileSync(join(ROOT, "wrangler.toml"), "utf8");

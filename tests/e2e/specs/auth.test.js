@@ -6,7 +6,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
-import { jsonBody, startWorker, UPLOAD_PATH, withWorker } from "../fixture.js";
+import { jsonBody, startWorker, TEST_STORAGE_BINDINGS, UPLOAD_PATH, withWorker } from "../fixture.js";
 import { APP_ORIGIN, AUTH_BINDINGS, Issuer, seedJwksCache } from "../issuer.js";
 
 const URL_ = `http://worker.test${UPLOAD_PATH}`;
@@ -20,11 +20,12 @@ function post(mf, { token, cookie, authorization } = {}) {
   return mf.dispatchFetch(URL_, { method: "POST", headers, body: BODY });
 }
 
-/** Authenticated: until the upload route lands, 501 not_implemented. */
-async function assertAccepted(res) {
+/** Authenticated: a signed URL in the user's own folder. */
+async function assertAccepted(res, sub = undefined) {
   const body = await jsonBody(res);
-  assert.equal(res.status, 501, JSON.stringify(body));
-  assert.equal(body.code, "not_implemented");
+  assert.equal(res.status, 200, JSON.stringify(body));
+  assert.equal(body.status, "success");
+  if (sub) assert.equal(body.data.key, `user-uploads/${sub}/profile/avatar.png`);
 }
 
 async function assertUnauthorized(res, { tokenSent = true } = {}) {
@@ -42,13 +43,13 @@ describe("JWKS caching", () => {
   after(() => rmSync(dir, { recursive: true, force: true }));
 
   test("100 concurrent valid requests cause 1 JWKS fetch; a restart with the same KV causes 0", async () => {
-    await withWorker({ bindings: AUTH_BINDINGS, outbound: issuer.outbound, persistTo: dir }, async (mf) => {
+    await withWorker({ bindings: { ...AUTH_BINDINGS, ...TEST_STORAGE_BINDINGS }, outbound: issuer.outbound, persistTo: dir }, async (mf) => {
       const tokens = await Promise.all(Array.from({ length: 100 }, (_, i) => issuer.token("kid-a", { sub: `user_${i}` })));
       const responses = await Promise.all(tokens.map((token) => post(mf, { token })));
-      for (const res of responses) await assertAccepted(res);
+      for (const [i, res] of responses.entries()) await assertAccepted(res, `user_${i}`);
       assert.equal(issuer.fetches, 1);
     });
-    await withWorker({ bindings: AUTH_BINDINGS, outbound: issuer.outbound, persistTo: dir }, async (restarted) => {
+    await withWorker({ bindings: { ...AUTH_BINDINGS, ...TEST_STORAGE_BINDINGS }, outbound: issuer.outbound, persistTo: dir }, async (restarted) => {
       await assertAccepted(await post(restarted, { token: await issuer.token("kid-a") }));
       assert.equal(issuer.fetches, 1, "the restarted Worker reads the set from KV");
     });
@@ -59,7 +60,7 @@ describe("key rotation", () => {
   test("a token from a newly published key is accepted after one refetch", async () => {
     const issuer = new Issuer();
     await issuer.addKey("kid-old");
-    await withWorker({ bindings: AUTH_BINDINGS, outbound: issuer.outbound }, async (mf) => {
+    await withWorker({ bindings: { ...AUTH_BINDINGS, ...TEST_STORAGE_BINDINGS }, outbound: issuer.outbound }, async (mf) => {
       // The set holding only the old key was fetched 60 s ago: fresh, and past the 30 s cooldown.
       await seedJwksCache(mf, issuer.jwks(), 60);
       await assertAccepted(await post(mf, { token: await issuer.token("kid-old") }));
@@ -80,7 +81,7 @@ describe("cooldown across isolates", () => {
     const issuer = new Issuer();
     await issuer.addKey("kid-a");
     await issuer.addKey("kid-b", { publish: false });
-    await withWorker({ bindings: AUTH_BINDINGS, outbound: issuer.outbound }, async (mf) => {
+    await withWorker({ bindings: { ...AUTH_BINDINGS, ...TEST_STORAGE_BINDINGS }, outbound: issuer.outbound }, async (mf) => {
       // This isolate loads a set fetched 60 s ago (past the cooldown)...
       await seedJwksCache(mf, issuer.jwks(), 60);
       await assertAccepted(await post(mf, { token: await issuer.token("kid-a") }));
@@ -96,7 +97,7 @@ describe("cooldown across isolates", () => {
     const issuer = new Issuer();
     await issuer.addKey("kid-a");
     await issuer.addKey("kid-b", { publish: false });
-    await withWorker({ bindings: AUTH_BINDINGS, outbound: issuer.outbound }, async (mf) => {
+    await withWorker({ bindings: { ...AUTH_BINDINGS, ...TEST_STORAGE_BINDINGS }, outbound: issuer.outbound }, async (mf) => {
       await seedJwksCache(mf, issuer.jwks(), 5);
       issuer.published.add("kid-b");
       await assertUnauthorized(await post(mf, { token: await issuer.token("kid-b") }));
@@ -109,7 +110,7 @@ describe("unknown kid flood", () => {
   test("50 tokens with random kids within 30 s cause at most 1 extra fetch, all 401", async () => {
     const issuer = new Issuer();
     await issuer.addKey("kid-a");
-    await withWorker({ bindings: AUTH_BINDINGS, outbound: issuer.outbound }, async (mf) => {
+    await withWorker({ bindings: { ...AUTH_BINDINGS, ...TEST_STORAGE_BINDINGS }, outbound: issuer.outbound }, async (mf) => {
       await assertAccepted(await post(mf, { token: await issuer.token("kid-a") }));
       const before = issuer.fetches;
       for (let i = 0; i < 50; i++) {
@@ -127,7 +128,7 @@ describe("issuer outage", () => {
     test(`issuer ${mode === "error" ? "returning 500" : "timing out"} with a stale set in KV: valid tokens still pass`, async () => {
       const issuer = new Issuer();
       await issuer.addKey("kid-a");
-      await withWorker({ bindings: AUTH_BINDINGS, outbound: issuer.outbound }, async (mf) => {
+      await withWorker({ bindings: { ...AUTH_BINDINGS, ...TEST_STORAGE_BINDINGS }, outbound: issuer.outbound }, async (mf) => {
         await seedJwksCache(mf, issuer.jwks(), 2 * 3600); // stale: 2 h old
         issuer.mode = mode;
         const started = Date.now();
@@ -145,7 +146,7 @@ describe("issuer outage", () => {
     const issuer = new Issuer();
     await issuer.addKey("kid-a");
     issuer.mode = "error";
-    await withWorker({ bindings: AUTH_BINDINGS, outbound: issuer.outbound }, async (mf) => {
+    await withWorker({ bindings: { ...AUTH_BINDINGS, ...TEST_STORAGE_BINDINGS }, outbound: issuer.outbound }, async (mf) => {
       const res = await post(mf, { token: await issuer.token("kid-a") });
       const body = await jsonBody(res);
       assert.equal(res.status, 503);
@@ -161,7 +162,7 @@ describe("issuer outage", () => {
     const issuer = new Issuer();
     await issuer.addKey("kid-a");
     await issuer.addKey("kid-unpublished", { publish: false });
-    await withWorker({ bindings: AUTH_BINDINGS, outbound: issuer.outbound }, async (mf) => {
+    await withWorker({ bindings: { ...AUTH_BINDINGS, ...TEST_STORAGE_BINDINGS }, outbound: issuer.outbound }, async (mf) => {
       await seedJwksCache(mf, issuer.jwks(), 60);
       issuer.mode = "error";
       await assertUnauthorized(await post(mf, { token: await issuer.token("kid-unpublished") }));
@@ -174,7 +175,7 @@ describe("token extraction", () => {
   let mf;
   before(async () => {
     await issuer.addKey("kid-a");
-    mf = startWorker({ bindings: AUTH_BINDINGS, outbound: issuer.outbound });
+    mf = startWorker({ bindings: { ...AUTH_BINDINGS, ...TEST_STORAGE_BINDINGS }, outbound: issuer.outbound });
   });
   after(() => mf?.dispose());
 
@@ -211,7 +212,7 @@ describe("attack corpus through WebCrypto", () => {
     await issuer.addKey("kid-a");
     await issuer.addKey("kid-attacker", { publish: false });
     issuer.addWeakKey("kid-weak");
-    mf = startWorker({ bindings: AUTH_BINDINGS, outbound: issuer.outbound });
+    mf = startWorker({ bindings: { ...AUTH_BINDINGS, ...TEST_STORAGE_BINDINGS }, outbound: issuer.outbound });
   });
   after(() => mf?.dispose());
 
@@ -265,7 +266,7 @@ describe("key from CLERK_JWT_KEY (PEM, no network)", () => {
     const { createPublicKey } = await import("node:crypto");
     const pem = createPublicKey({ key: issuer.keys.get("kid-a").jwk, format: "jwk" }).export({ type: "spki", format: "pem" });
     await withWorker({
-      bindings: { CLERK_JWT_KEY: pem, CLERK_ISSUER: AUTH_BINDINGS.CLERK_ISSUER, CLERK_AUTHORIZED_PARTIES: APP_ORIGIN },
+      bindings: { CLERK_JWT_KEY: pem, CLERK_ISSUER: AUTH_BINDINGS.CLERK_ISSUER, CLERK_AUTHORIZED_PARTIES: APP_ORIGIN, ...TEST_STORAGE_BINDINGS },
       outbound: issuer.outbound,
     }, async (mf) => {
       await assertAccepted(await post(mf, { token: await issuer.token("kid-a") }));
