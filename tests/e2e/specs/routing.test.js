@@ -3,6 +3,7 @@
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
 import { jsonBody, startWorker, UPLOAD_PATH } from "../fixture.js";
+import { assertMatchesOpenApi } from "../openapi.js";
 
 const BASE = "http://worker.test";
 let mf;
@@ -35,7 +36,9 @@ describe("GET /healthz", () => {
     const res = await mf.dispatchFetch(`${BASE}/healthz`);
     assert.equal(res.status, 200);
     assertJsonHeaders(res);
-    assert.deepEqual(await jsonBody(res), { status: "ok" });
+    const body = await jsonBody(res);
+    assert.deepEqual(body, { status: "ok" });
+    assertMatchesOpenApi("GET", "/healthz", res, body);
   });
 
   test("needs no Authorization and ignores a bogus one", async () => {
@@ -69,8 +72,9 @@ describe("405 with Allow for known paths", () => {
   for (const method of ["POST", "PUT", "DELETE", "PATCH"]) {
     test(`${method} /healthz`, async () => {
       const res = await mf.dispatchFetch(`${BASE}/healthz`, { method, body: method === "DELETE" ? undefined : "x" });
-      await assertError(res, 405, "method_not_allowed");
+      const body = await assertError(res, 405, "method_not_allowed");
       assert.equal(res.headers.get("allow"), "GET, HEAD");
+      assertMatchesOpenApi("GET", "/healthz", res, body);
     });
   }
 
