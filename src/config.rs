@@ -544,3 +544,64 @@ mod storage_tests {
         );
     }
 }
+
+/// The per-user budget: `RATE_LIMIT_MAX` per `RATE_LIMIT_WINDOW_SECONDS`
+/// (defaults 20 / 60).
+///
+/// # Errors
+/// [`SettingError::Invalid`] for a value that is not a whole number ≥ 1.
+pub fn rate_limit_config(
+    get: impl Fn(&str) -> Option<String>,
+) -> Result<crate::ratelimit::gcra::Quota, SettingError> {
+    let read = |name: &'static str, default: u32| {
+        setting(&get, name)
+            .map_or(Ok(default), |v| {
+                v.parse::<u32>().map_err(|_| SettingError::Invalid(name))
+            })
+            .and_then(|n| std::num::NonZeroU32::new(n).ok_or(SettingError::Invalid(name)))
+    };
+    Ok(crate::ratelimit::gcra::Quota {
+        max: read(RATE_LIMIT_MAX, 20)?,
+        window_seconds: read(RATE_LIMIT_WINDOW_SECONDS, 60)?,
+    })
+}
+
+#[cfg(test)]
+mod rate_limit_tests {
+    use super::*;
+
+    fn quota(pairs: &[(&str, &str)]) -> Result<(u32, u32), SettingError> {
+        rate_limit_config(|n| {
+            pairs
+                .iter()
+                .find(|(k, _)| *k == n)
+                .map(|(_, v)| (*v).to_owned())
+        })
+        .map(|q| (q.max.get(), q.window_seconds.get()))
+    }
+
+    #[test]
+    fn defaults_and_values() {
+        assert_eq!(quota(&[]), Ok((20, 60)));
+        assert_eq!(
+            quota(&[(RATE_LIMIT_MAX, "5"), (RATE_LIMIT_WINDOW_SECONDS, "2")]),
+            Ok((5, 2))
+        );
+    }
+
+    #[test]
+    fn zero_or_junk_is_an_error() {
+        for (name, v) in [
+            (RATE_LIMIT_MAX, "0"),
+            (RATE_LIMIT_MAX, "-1"),
+            (RATE_LIMIT_WINDOW_SECONDS, "0"),
+            (RATE_LIMIT_WINDOW_SECONDS, "1m"),
+        ] {
+            assert_eq!(
+                quota(&[(name, v)]),
+                Err(SettingError::Invalid(name)),
+                "{name}={v}"
+            );
+        }
+    }
+}

@@ -87,13 +87,50 @@ async fn upload_route(route: Route, mut req: worker::Request, env: &worker::Env)
 }
 
 /// `POST /api/v1/s3/generatePreSignedURL`, in SPEC §3's order: authentication
-/// (401/503) → [rate limit: its own issue] → body (415/413/400) → signing (500).
+/// (401/503) → rate limit (429) → body (415/413/400) → signing (500). Every
+/// response after the rate-limit step carries the `RateLimit` headers; body
+/// errors spend budget too.
 #[cfg(target_arch = "wasm32")]
 async fn upload(req: &mut worker::Request, env: &worker::Env) -> Result<ApiResponse, AppError> {
     let now = time::UtcTime::from_unix_millis(worker::Date::now().as_millis());
     let get = |name: &str| edge::read_var(env, name);
     let session = auth::authenticate(req, env, now).await?;
+    let user = session.user_id.as_str();
 
+    let quota = config::rate_limit_config(get).map_err(|err| {
+        edge::log_setting_error(err);
+        AppError::ServerError
+    })?;
+    let verdict = ratelimit::take(env, user, quota).await;
+    if verdict.is_none() {
+        // Fail open: a limiter outage must not stop uploads (README).
+        log::warn("ratelimit_unavailable", &[("user", user)]);
+    }
+    let result = match verdict {
+        Some(v) if !v.allowed => {
+            log::info("rate_limited", &[("user", user)]);
+            Err(AppError::RateLimited {
+                retry_after_secs: v.retry_after_seconds.unwrap_or(1),
+            })
+        }
+        _ => sign_request(req, env, &session.user_id, now).await,
+    };
+    let mut resp = result.unwrap_or_else(|err| err.to_response());
+    if let Some(v) = verdict {
+        ratelimit::apply_headers(&mut resp, quota, &v);
+    }
+    Ok(resp)
+}
+
+/// The body and signing steps, for an authenticated caller within budget.
+#[cfg(target_arch = "wasm32")]
+async fn sign_request(
+    req: &mut worker::Request,
+    env: &worker::Env,
+    user: &auth::verify::UserId,
+    now: time::UtcTime,
+) -> Result<ApiResponse, AppError> {
+    let get = |name: &str| edge::read_var(env, name);
     let content_type = req.headers().get("Content-Type").ok().flatten();
     routes::check_json_content_type(content_type.as_deref())?;
     let body = edge::read_body_limited(req, upload::MAX_BODY_BYTES).await?;
@@ -104,20 +141,17 @@ async fn upload(req: &mut worker::Request, env: &worker::Env) -> Result<ApiRespo
     let upload = upload::validate(&body, &policy).inspect_err(|err| {
         log::info(
             "upload_refused",
-            &[("reason", err.code()), ("user", session.user_id.as_str())],
+            &[("reason", err.code()), ("user", user.as_str())],
         );
     })?;
     let storage = config::storage_config(get).map_err(|err| {
         edge::log_setting_error(err);
         AppError::UrlGenerationFailed
     })?;
-    let resp = routes::signed_upload(&upload, &session.user_id, &storage, now)?;
+    let resp = routes::signed_upload(&upload, user, &storage, now)?;
     log::info(
         "url_issued",
-        &[
-            ("user", session.user_id.as_str()),
-            ("type", &upload.type_name),
-        ],
+        &[("user", user.as_str()), ("type", &upload.type_name)],
     );
     Ok(resp)
 }

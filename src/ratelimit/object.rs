@@ -1,13 +1,25 @@
-//! The `RateLimiter` Durable Object (placeholder: answers 501 until the
-//! limiter is implemented; nothing calls it yet).
+//! The `RateLimiter` Durable Object: one per user (`idFromName(sub)`), its
+//! GCRA state (one number) in the object's storage so eviction or restart
+//! does not reset the budget. One request in, one JSON [`Verdict`] out.
+//!
+//! Exactness under concurrency: the storage read, the decision and the
+//! storage write happen without yielding to another request (the object's
+//! input gate holds other events while a storage read is in flight), so N
+//! concurrent requests get exactly the budget's worth of `allowed`.
 
-use worker::{durable_object, DurableObject, Env, Request, Response, Result, State};
+use std::num::NonZeroU32;
 
-use crate::error::AppError;
+use worker::{durable_object, Date, DurableObject, Env, Request, Response, Result, State};
+
+use super::gcra::{self, Quota};
+use super::Verdict;
+
+/// Storage key of the theoretical arrival time (ms since the epoch, as a
+/// number: exact below 2^53).
+const TAT_KEY: &str = "tat";
 
 #[durable_object]
 pub struct RateLimiter {
-    #[allow(dead_code)]
     state: State,
 }
 
@@ -17,12 +29,50 @@ impl std::fmt::Debug for RateLimiter {
     }
 }
 
+fn quota_from(req: &Request) -> Option<Quota> {
+    let url = req.url().ok()?;
+    let get = |name: &str| {
+        url.query_pairs()
+            .find(|(k, _)| k == name)
+            .and_then(|(_, v)| v.parse::<u32>().ok())
+            .and_then(NonZeroU32::new)
+    };
+    Some(Quota {
+        max: get("max")?,
+        window_seconds: get("window")?,
+    })
+}
+
+#[allow(
+    clippy::cast_possible_truncation,
+    clippy::cast_sign_loss,
+    clippy::cast_precision_loss
+)]
+fn ms_to_number(ms: u64) -> f64 {
+    ms as f64
+}
+
+#[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
+fn number_to_ms(n: f64) -> Option<u64> {
+    (n.is_finite() && n >= 0.0).then_some(n as u64)
+}
+
 impl DurableObject for RateLimiter {
     fn new(state: State, _env: Env) -> Self {
         Self { state }
     }
 
-    async fn fetch(&self, _req: Request) -> Result<Response> {
-        crate::edge::to_worker_response(AppError::NotImplemented.to_response())
+    async fn fetch(&self, req: Request) -> Result<Response> {
+        let Some(quota) = quota_from(&req) else {
+            return Response::error("max and window must be positive integers", 400);
+        };
+        let storage = self.state.storage();
+        let stored: Option<f64> = storage.get(TAT_KEY).await?;
+        let now_ms = Date::now().as_millis();
+        let decision = gcra::check(stored.and_then(number_to_ms), now_ms, quota);
+        if let gcra::Decision::Allow { tat_ms, .. } = decision {
+            storage.put(TAT_KEY, ms_to_number(tat_ms)).await?;
+        }
+        Response::from_json(&Verdict::from(decision))
     }
 }

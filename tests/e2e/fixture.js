@@ -45,28 +45,45 @@ export function wranglerVars() {
  * @param {Record<string,string>} [opts.bindings] vars/secrets on top of wrangler.toml's [vars]
  * @param {(req: Request) => Response | Promise<Response>} [opts.outbound] answers the Worker's fetches
  * @param {string} [opts.persistTo] directory for KV and Durable Object state
+ * @param {"broken"|"absent"} [opts.rateLimiter] bind RATE_LIMITER to an object
+ *   that throws on every request, or leave it unbound (failure-policy tests)
  */
 export function startWorker(opts = {}) {
   const script = join(BUILD_DIR, "index.js");
   if (!existsSync(script)) {
     throw new Error(`${script} is missing: build first (scripts/build-worker.sh; scripts/test.sh does it)`);
   }
-  return new Miniflare({
+  const rateLimiter = {
+    undefined: { RATE_LIMITER: { className: "RateLimiter", useSQLite: true } },
+    broken: { RATE_LIMITER: { className: "Broken", scriptName: "broken-limiter" } },
+    absent: {},
+  }[opts.rateLimiter];
+  const main = {
+    name: "upload-signer",
     modules: true,
     scriptPath: script,
     modulesRoot: BUILD_DIR,
     modulesRules: [{ type: "CompiledWasm", include: ["**/*.wasm"], fallthrough: true }],
     compatibilityDate: compatibilityDate(),
     kvNamespaces: ["JWKS_CACHE"],
-    durableObjects: { RATE_LIMITER: { className: "RateLimiter", useSQLite: true } },
+    durableObjects: rateLimiter,
     bindings: { ...wranglerVars(), ...(opts.bindings ?? {}) },
     // No test reaches the network: any fetch the Worker makes is answered here.
     outboundService:
       opts.outbound ?? (() => new Response("outbound fetch not expected in this test", { status: 599 })),
-    ...(opts.persistTo
-      ? { kvPersist: join(opts.persistTo, "kv"), durableObjectsPersist: join(opts.persistTo, "do") }
-      : {}),
-  });
+  };
+  const persist = opts.persistTo
+    ? { kvPersist: join(opts.persistTo, "kv"), durableObjectsPersist: join(opts.persistTo, "do") }
+    : {};
+  if (opts.rateLimiter !== "broken") return new Miniflare({ ...main, ...persist });
+  const broken = {
+    name: "broken-limiter",
+    modules: true,
+    compatibilityDate: main.compatibilityDate,
+    script: 'export class Broken { fetch() { throw new Error("limiter down"); } }\nexport default { fetch() { return new Response(null, { status: 404 }); } };',
+    durableObjects: { BROKEN: { className: "Broken", useSQLite: true } },
+  };
+  return new Miniflare({ workers: [main, broken], ...persist });
 }
 
 /** Runs `fn(mf)` against a started Worker and disposes it afterwards. */

@@ -21,10 +21,15 @@ test("JWKS_CACHE is a working KV namespace", async () => {
 test("RATE_LIMITER resolves to the exported RateLimiter class with SQLite storage", async () => {
   const ns = await mf.getDurableObjectNamespace("RATE_LIMITER");
   const stub = ns.get(ns.idFromName("user_probe"));
-  const res = await stub.fetch("http://do/");
-  // Placeholder until the limiter lands: it answers in the SPEC's error shape.
-  assert.equal(res.status, 501);
-  assert.equal((await jsonBody(res)).code, "not_implemented");
+  const first = await jsonBody(await stub.fetch("http://do/take?max=2&window=60"));
+  assert.deepEqual(first, { allowed: true, remaining: 1, reset_seconds: 30, retry_after_seconds: null });
+  await jsonBody(await stub.fetch("http://do/take?max=2&window=60"));
+  const third = await jsonBody(await stub.fetch("http://do/take?max=2&window=60"));
+  assert.equal(third.allowed, false);
+  assert.equal(third.retry_after_seconds, 30);
+  const bad = await stub.fetch("http://do/take?max=0&window=60");
+  assert.equal(bad.status, 400);
+  await bad.arrayBuffer();
 });
 
 test("wrangler.toml [vars] carry SPEC §8's defaults", () => {

@@ -14,6 +14,8 @@ const MIB = 1024 * 1024;
 const PNG = Buffer.concat([Buffer.from("89504e470d0a1a0a", "hex"), randomBytes(2048)]);
 const PDF = Buffer.concat([Buffer.from("%PDF-1.7\n"), randomBytes(4096)]);
 
+// This suite makes hundreds of requests as one user; the limiter has its own suite.
+const BUDGET = { RATE_LIMIT_MAX: "100000" };
 const issuer = new Issuer();
 let s3;
 let mf;
@@ -48,7 +50,7 @@ before(async () => {
   await issuer.addKey("kid-a");
   token = await issuer.token("kid-a");
   s3 = await startS3();
-  mf = startWorker({ bindings: { ...AUTH_BINDINGS, ...s3.bindings }, outbound: issuer.outbound });
+  mf = startWorker({ bindings: { ...AUTH_BINDINGS, ...s3.bindings, ...BUDGET }, outbound: issuer.outbound });
 });
 after(async () => {
   await mf?.dispose();
@@ -124,7 +126,7 @@ describe("the store refuses a client that lies", () => {
 
   test("a URL used after it expired", async () => {
     const shortLived = startWorker({
-      bindings: { ...AUTH_BINDINGS, ...s3.bindings, UPLOAD_URL_TTL_SECONDS: "1" },
+      bindings: { ...AUTH_BINDINGS, ...s3.bindings, ...BUDGET, UPLOAD_URL_TTL_SECONDS: "1" },
       outbound: issuer.outbound,
     });
     try {
@@ -261,7 +263,7 @@ describe("body errors, in the SPEC's order", () => {
 describe("settings", () => {
   test("missing storage configuration: 500 url_generation_failed, nothing secret in the body", async () => {
     const { S3_BUCKET: _, ...noBucket } = s3.bindings;
-    const broken = startWorker({ bindings: { ...AUTH_BINDINGS, ...noBucket }, outbound: issuer.outbound });
+    const broken = startWorker({ bindings: { ...AUTH_BINDINGS, ...noBucket, ...BUDGET }, outbound: issuer.outbound });
     try {
       const json = await expectError({ type: "profile", fileName: "a.png" }, 500, "url_generation_failed", { worker: broken });
       const text = JSON.stringify(json);
@@ -274,7 +276,7 @@ describe("settings", () => {
   });
 
   test("an invalid TTL is an error, not a default", async () => {
-    const broken = startWorker({ bindings: { ...AUTH_BINDINGS, ...s3.bindings, UPLOAD_URL_TTL_SECONDS: "604801" }, outbound: issuer.outbound });
+    const broken = startWorker({ bindings: { ...AUTH_BINDINGS, ...s3.bindings, ...BUDGET, UPLOAD_URL_TTL_SECONDS: "604801" }, outbound: issuer.outbound });
     try {
       await expectError({ type: "profile", fileName: "a.png" }, 500, "url_generation_failed", { worker: broken });
     } finally {
@@ -284,7 +286,7 @@ describe("settings", () => {
 
   test("an operator policy table replaces the default", async () => {
     const policy = JSON.stringify({ types: { banner: { extensions: ["png"], maxBytes: 100 } } });
-    const custom = startWorker({ bindings: { ...AUTH_BINDINGS, ...s3.bindings, UPLOAD_POLICY: policy }, outbound: issuer.outbound });
+    const custom = startWorker({ bindings: { ...AUTH_BINDINGS, ...s3.bindings, ...BUDGET, UPLOAD_POLICY: policy }, outbound: issuer.outbound });
     try {
       await expectError({ type: "profile", fileName: "a.png" }, 400, "invalid_type", { worker: custom });
       await expectError({ type: "banner", fileName: "a.png", size: 101 }, 400, "file_too_large", { worker: custom });
@@ -296,7 +298,7 @@ describe("settings", () => {
   });
 
   test("an invalid policy table: 500 server_error at the first request", async () => {
-    const broken = startWorker({ bindings: { ...AUTH_BINDINGS, ...s3.bindings, UPLOAD_POLICY: "{not json" }, outbound: issuer.outbound });
+    const broken = startWorker({ bindings: { ...AUTH_BINDINGS, ...s3.bindings, ...BUDGET, UPLOAD_POLICY: "{not json" }, outbound: issuer.outbound });
     try {
       await expectError({ type: "profile", fileName: "a.png" }, 500, "server_error", { worker: broken });
     } finally {
@@ -309,7 +311,7 @@ describe("CORS", () => {
   const APP = "https://app.example.test";
   let cors;
   before(() => {
-    cors = startWorker({ bindings: { ...AUTH_BINDINGS, ...s3.bindings, CORS_ALLOWED_ORIGINS: `${APP}, https://admin.example.test` }, outbound: issuer.outbound });
+    cors = startWorker({ bindings: { ...AUTH_BINDINGS, ...s3.bindings, ...BUDGET, CORS_ALLOWED_ORIGINS: `${APP}, https://admin.example.test` }, outbound: issuer.outbound });
   });
   after(() => cors?.dispose());
 

@@ -1,0 +1,272 @@
+//! GCRA (the generic cell rate algorithm) as a pure function of the stored
+//! state, `now` and the quota (SPEC §7).
+//!
+//! The state is one number, the *theoretical arrival time* (TAT): when the
+//! bucket would be full again. A quota of `max` per `window` emits one unit
+//! every `window / max`; a request is allowed while it would not push TAT
+//! more than one window ahead of now — so a full bucket allows a burst of
+//! exactly `max`, then one every `window / max`. Times are milliseconds.
+
+use std::num::NonZeroU32;
+
+/// `max` requests per `window_seconds`, burst up to `max`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Quota {
+    pub max: NonZeroU32,
+    pub window_seconds: NonZeroU32,
+}
+
+impl Quota {
+    fn window_ms(self) -> u64 {
+        u64::from(self.window_seconds.get()) * 1000
+    }
+
+    /// The time one unit takes to come back, in ms (fractional: `window / max`
+    /// need not divide evenly, so the arithmetic below keeps numerators).
+    fn emission(self) -> Emission {
+        Emission {
+            num: u128::from(self.window_ms()),
+            den: u128::from(self.max.get()),
+        }
+    }
+}
+
+/// `num / den` milliseconds.
+#[derive(Clone, Copy)]
+struct Emission {
+    num: u128,
+    den: u128,
+}
+
+/// The outcome of one request.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Decision {
+    Allow {
+        /// The new TAT to store.
+        tat_ms: u64,
+        /// Requests still allowed right now.
+        remaining: u32,
+        /// Whole seconds until the budget is full again.
+        reset_seconds: u64,
+    },
+    Deny {
+        /// Whole seconds (≥ 1) until one request is allowed.
+        retry_after_seconds: u64,
+        /// Whole seconds until the budget is full again.
+        reset_seconds: u64,
+    },
+}
+
+fn ceil_div(a: u128, b: u128) -> u64 {
+    u64::try_from(a.div_ceil(b)).unwrap_or(u64::MAX)
+}
+
+/// Decides one request at `now_ms` given the stored TAT (`None` for a user
+/// never seen, or whose state was lost: a full bucket).
+pub fn check(stored_tat_ms: Option<u64>, now_ms: u64, quota: Quota) -> Decision {
+    let window = u128::from(quota.window_ms());
+    let e = quota.emission();
+    // A TAT in the past means a full bucket; clocks that step backwards
+    // cannot make it look fuller than full.
+    let tat = stored_tat_ms.unwrap_or(now_ms).max(now_ms);
+    // Work in units of 1/den ms so `window / max` stays exact within one
+    // decision. The stored TAT is rounded *up* to a whole ms: never more than
+    // the quota, at the price of at most 1 ms of delay per request.
+    let ahead_scaled = u128::from(tat - now_ms) * e.den; // how far TAT is ahead of now
+    let new_ahead_scaled = ahead_scaled + e.num;
+    let window_scaled = window * e.den;
+    if new_ahead_scaled <= window_scaled {
+        let new_tat = now_ms.saturating_add(ceil_div(new_ahead_scaled, e.den));
+        // Units left = (window - new_ahead) / emission.
+        let remaining = (window_scaled - new_ahead_scaled) / e.num;
+        Decision::Allow {
+            tat_ms: new_tat,
+            remaining: u32::try_from(remaining).unwrap_or(u32::MAX),
+            reset_seconds: ceil_div(new_ahead_scaled, e.den * 1000),
+        }
+    } else {
+        let wait_scaled = new_ahead_scaled - window_scaled;
+        Decision::Deny {
+            retry_after_seconds: ceil_div(wait_scaled, e.den * 1000).max(1),
+            reset_seconds: ceil_div(ahead_scaled, e.den * 1000),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn quota(max: u32, window: u32) -> Quota {
+        Quota {
+            max: NonZeroU32::new(max).unwrap(),
+            window_seconds: NonZeroU32::new(window).unwrap(),
+        }
+    }
+
+    /// Runs `n` requests at `now`, threading the state; returns how many passed.
+    fn burst(state: &mut Option<u64>, now: u64, n: u32, q: Quota) -> u32 {
+        let mut allowed = 0;
+        for _ in 0..n {
+            if let Decision::Allow { tat_ms, .. } = check(*state, now, q) {
+                *state = Some(tat_ms);
+                allowed += 1;
+            }
+        }
+        allowed
+    }
+
+    const T0: u64 = 1_795_600_800_000;
+
+    #[test]
+    fn full_bucket_allows_exactly_the_burst() {
+        let q = quota(20, 60);
+        let mut s = None;
+        assert_eq!(burst(&mut s, T0, 60, q), 20);
+    }
+
+    #[test]
+    fn remaining_counts_down_and_reset_grows() {
+        let q = quota(20, 60);
+        let mut s = None;
+        for expected in (0..20).rev() {
+            match check(s, T0, q) {
+                Decision::Allow {
+                    tat_ms,
+                    remaining,
+                    reset_seconds,
+                } => {
+                    assert_eq!(remaining, expected);
+                    // Each spent unit takes 3 s to come back.
+                    assert_eq!(reset_seconds, u64::from(20 - expected) * 3);
+                    s = Some(tat_ms);
+                }
+                Decision::Deny { .. } => panic!("denied early"),
+            }
+        }
+        assert_eq!(
+            check(s, T0, q),
+            Decision::Deny {
+                retry_after_seconds: 3,
+                reset_seconds: 60
+            }
+        );
+    }
+
+    #[test]
+    fn steady_refill_one_per_emission_interval() {
+        let q = quota(20, 60); // one every 3 s
+        let mut s = None;
+        assert_eq!(burst(&mut s, T0, 20, q), 20);
+        assert_eq!(burst(&mut s, T0 + 2_999, 1, q), 0);
+        assert_eq!(burst(&mut s, T0 + 3_000, 2, q), 1);
+        assert_eq!(burst(&mut s, T0 + 5_999, 1, q), 0);
+        assert_eq!(burst(&mut s, T0 + 6_000, 1, q), 1);
+        // 30 s later, 10 units are back.
+        assert_eq!(burst(&mut s, T0 + 36_000, 20, q), 10);
+    }
+
+    #[test]
+    fn retry_after_is_exact_and_rounded_up() {
+        let q = quota(20, 60);
+        let mut s = None;
+        burst(&mut s, T0, 20, q);
+        assert!(matches!(
+            check(s, T0 + 1, q),
+            Decision::Deny {
+                retry_after_seconds: 3,
+                ..
+            }
+        ));
+        assert!(matches!(
+            check(s, T0 + 2_001, q),
+            Decision::Deny {
+                retry_after_seconds: 1,
+                ..
+            }
+        ));
+        assert!(matches!(
+            check(s, T0 + 2_999, q),
+            Decision::Deny {
+                retry_after_seconds: 1,
+                ..
+            }
+        ));
+        assert!(matches!(
+            check(s, T0 + 3_000, q),
+            Decision::Allow { remaining: 0, .. }
+        ));
+    }
+
+    #[test]
+    fn long_idle_restores_the_full_budget_and_no_more() {
+        let q = quota(20, 60);
+        let mut s = None;
+        burst(&mut s, T0, 20, q);
+        assert_eq!(burst(&mut s, T0 + 86_400_000, 100, q), 20);
+    }
+
+    #[test]
+    fn uneven_emission_intervals_never_exceed_the_quota() {
+        // 3 per 10 s: 3333.3 ms each; over 100 s at most 30 (+3 burst) fit.
+        // Rounding the stored TAT up to whole ms may delay a unit by < 1 ms
+        // per request, so polling on a 100 ms grid may miss the last one.
+        let q = quota(3, 10);
+        let mut s = None;
+        let mut allowed = burst(&mut s, T0, 3, q);
+        for ms in (100..=100_000).step_by(100) {
+            allowed += burst(&mut s, T0 + ms, 1, q);
+        }
+        assert!((32..=33).contains(&allowed), "{allowed}");
+        // Polled every millisecond, nothing is lost beyond the rounding.
+        let mut s = None;
+        let mut allowed = 0;
+        for ms in 0..=100_000 {
+            allowed += burst(&mut s, T0 + ms, 1, q);
+        }
+        assert!((32..=33).contains(&allowed), "{allowed}");
+    }
+
+    #[test]
+    fn quota_of_one() {
+        let q = quota(1, 1);
+        let mut s = None;
+        assert_eq!(burst(&mut s, T0, 5, q), 1);
+        assert!(matches!(
+            check(s, T0 + 999, q),
+            Decision::Deny {
+                retry_after_seconds: 1,
+                ..
+            }
+        ));
+        assert_eq!(burst(&mut s, T0 + 1_000, 5, q), 1);
+    }
+
+    #[test]
+    fn large_quotas_do_not_overflow() {
+        let q = quota(u32::MAX, u32::MAX);
+        let mut s = None;
+        assert_eq!(burst(&mut s, T0, 1_000, q), 1_000);
+        assert!(matches!(check(s, T0, q), Decision::Allow { .. }));
+    }
+
+    #[test]
+    fn a_clock_stepping_back_never_grants_extra() {
+        let q = quota(2, 60);
+        let mut s = None;
+        assert_eq!(burst(&mut s, T0, 2, q), 2);
+        assert_eq!(burst(&mut s, T0 - 60_000, 5, q), 0);
+    }
+
+    #[test]
+    fn fresh_user_reports_full_budget_minus_one() {
+        assert_eq!(
+            check(None, T0, quota(20, 60)),
+            Decision::Allow {
+                tat_ms: T0 + 3_000,
+                remaining: 19,
+                reset_seconds: 3
+            }
+        );
+    }
+}
