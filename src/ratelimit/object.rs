@@ -29,11 +29,16 @@ impl std::fmt::Debug for RateLimiter {
     }
 }
 
+/// `?max=N&window=N` from the raw URL (not through `Request::url`, whose
+/// URL parser would pull IDNA tables into the wasm).
 fn quota_from(req: &Request) -> Option<Quota> {
-    let url = req.url().ok()?;
+    let url = req.inner().url();
+    let query = url.split_once('?')?.1;
     let get = |name: &str| {
-        url.query_pairs()
-            .find(|(k, _)| k == name)
+        query
+            .split('&')
+            .filter_map(|pair| pair.split_once('='))
+            .find(|(k, _)| *k == name)
             .and_then(|(_, v)| v.parse::<u32>().ok())
             .and_then(NonZeroU32::new)
     };
