@@ -2,8 +2,8 @@
 # Installs everything the build, the dev server and the tests need, and skips
 # whatever is already there at the right version, so running it twice is cheap.
 #
-#   scripts/ensure-tools.sh          build + dev tools
-#   scripts/ensure-tools.sh --test   also the test-only tools (s3s-fs, e2e npm packages)
+#   scripts/ensure-tools.sh          build + local-stack tools
+#   scripts/ensure-tools.sh --test   also the test-only tools (e2e npm packages, Chromium)
 #
 # Only package registries are used (crates.io, npm); nothing is downloaded
 # from GitHub. First run on 2 cores: ~15 min, almost all of it compiling
@@ -60,9 +60,8 @@ ensure_cargo_bin() {
 ensure_cargo_bin worker-build "$WORKER_BUILD_VERSION" worker-build --locked
 # No --locked: wasm-bindgen-cli's own lockfile does not resolve.
 ensure_cargo_bin wasm-bindgen "$WASM_BINDGEN_VERSION" wasm-bindgen-cli
-if $with_test; then
-  ensure_cargo_bin s3s-fs "$S3S_FS_VERSION" s3s-fs --features binary --locked
-fi
+# The signature-checking S3 server of the local stack and of the tests.
+ensure_cargo_bin s3s-fs "$S3S_FS_VERSION" s3s-fs --features binary --locked
 
 # --- npm packages ------------------------------------------------------------
 # ensure_npm DIR: `npm ci` unless node_modules matches package-lock.json.
@@ -79,6 +78,16 @@ ensure_npm() {
 ensure_npm "$root/."
 if $with_test; then
   ensure_npm "$root/tests/e2e"
+  # Debian's Chromium for the browser test (playwright-core drives it; a
+  # browser download of Playwright's own cannot work here).
+  if [ ! -x /usr/bin/chromium ]; then
+    command -v apt-get >/dev/null || die "Chromium missing and no apt-get to install it"
+    say "apt-get install chromium"
+    sudo_cmd=""
+    [ "$(id -u)" -eq 0 ] || sudo_cmd="sudo"
+    $sudo_cmd apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive $sudo_cmd apt-get install -y -qq --no-install-recommends chromium >/dev/null
+  fi
 fi
 
-say "tools ready: worker-build $WORKER_BUILD_VERSION, wasm-bindgen $WASM_BINDGEN_VERSION$($with_test && echo ", s3s-fs $S3S_FS_VERSION")"
+say "tools ready: worker-build $WORKER_BUILD_VERSION, wasm-bindgen $WASM_BINDGEN_VERSION, s3s-fs $S3S_FS_VERSION$($with_test && echo ", $(/usr/bin/chromium --version 2>/dev/null)")"

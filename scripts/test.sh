@@ -9,6 +9,8 @@
 #   4. build the Worker (scripts/build-worker.sh) and bundle it offline with
 #      `wrangler deploy --dry-run`, reporting its size
 #   5. the Miniflare end-to-end suite against that build (tests/e2e)
+#   6. the browser test: the whole local stack (the run command's) driven
+#      through the demo page in Debian's Chromium (tests/e2e/browser)
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 root=$PWD
@@ -46,3 +48,6 @@ printf 'Worker wasm: %s bytes raw, %s bytes gzip -9; index.js: %s bytes\n' \
 
 step "Miniflare end-to-end suite"
 (cd tests/e2e && npm test)
+
+step "browser test: local stack + demo page in Chromium (screenshot: tests/e2e/artifacts/demo.png)"
+(cd tests/e2e && npm run test:browser)
