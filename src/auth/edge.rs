@@ -8,6 +8,7 @@ use worker::{Env, Request};
 
 use super::extract::extract_token;
 use super::jwks::KeySet;
+use super::token_cache::TokenCache;
 use super::verify::{parse_token, verify_parsed, Session};
 use super::webcrypto::WebCryptoVerifier;
 use super::{cache, AuthError};
@@ -19,6 +20,8 @@ use crate::time::UtcTime;
 thread_local! {
     /// The parsed `CLERK_JWT_KEY`, with the PEM it came from.
     static PEM_KEYS: RefCell<Option<(String, Rc<KeySet>)>> = const { RefCell::new(None) };
+    /// Tokens that passed full verification in this isolate.
+    static VERIFIED: RefCell<TokenCache> = RefCell::new(TokenCache::default());
 }
 
 fn pem_keys(pem: &str) -> Result<Rc<KeySet>, AuthError> {
@@ -71,6 +74,16 @@ pub async fn authenticate(req: &Request, env: &Env, now: UtcTime) -> Result<Sess
     };
 
     let settings = auth_config(|name| crate::edge::read_var(env, name)).map_err(setting_error)?;
+    // The identity of the key source, so a cached verification counts only for it.
+    let source = match &settings.keys {
+        KeySource::Pem(pem) => format!("pem:{}", crate::sigv4::signing::sha256_hex(pem.as_bytes())),
+        KeySource::JwksUrl(url) => format!("jwks:{url}"),
+    };
+    if let Some(session) =
+        VERIFIED.with(|c| c.borrow_mut().get(&source, token, &settings.rules, now))
+    {
+        return Ok(session);
+    }
     // Cheap structural checks before any key I/O.
     let parsed = parse_token(token).map_err(fail)?;
     let keys = match &settings.keys {

@@ -14,6 +14,7 @@ pub mod cache_policy;
 mod edge;
 pub mod extract;
 pub mod jwks;
+pub mod token_cache;
 pub mod verify;
 #[cfg(target_arch = "wasm32")]
 mod webcrypto;

@@ -71,6 +71,8 @@ impl UserId {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Session {
     pub user_id: UserId,
+    /// The token's `exp`.
+    pub expires_at: UtcTime,
 }
 
 /// Checks RSASSA-PKCS1-v1_5 / SHA-256 signatures.
@@ -233,8 +235,14 @@ fn check_claims(
         .ok_or(AuthError::MissingSubject)?
         .as_str()
         .ok_or(AuthError::InvalidSubject)?;
+    let expires_at = claims
+        .expiration
+        .and_then(|exp| u64::try_from(exp.timestamp()).ok())
+        .map(UtcTime::from_unix_seconds)
+        .ok_or(AuthError::MissingExpiry)?;
     Ok(Session {
         user_id: UserId::new(sub)?,
+        expires_at,
     })
 }
 

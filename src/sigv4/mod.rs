@@ -277,7 +277,7 @@ pub fn sign_query(
         req.payload.as_str()
     );
     let string_to_sign = signing::string_to_sign(&amz_date, &scope, &canonical_request);
-    let key = signing::signing_key(
+    let key = signing::signing_key_cached(
         ctx.credentials.secret_access_key(),
         &date_stamp,
         ctx.region,

@@ -258,6 +258,22 @@ describe("attack corpus through WebCrypto", () => {
   });
 });
 
+describe("verified-token cache", () => {
+  test("a token accepted (and cached) is refused once its exp has passed", async () => {
+    const issuer = new Issuer();
+    await issuer.addKey("kid-a");
+    const bindings = { ...AUTH_BINDINGS, ...TEST_STORAGE_BINDINGS, CLERK_CLOCK_SKEW_SECONDS: "0" };
+    await withWorker({ bindings, outbound: issuer.outbound }, async (mf) => {
+      const now = Math.floor(Date.now() / 1000);
+      const token = await issuer.token("kid-a", { exp: now + 2, iat: now - 1, nbf: now - 1 });
+      await assertAccepted(await post(mf, { token }));
+      await assertAccepted(await post(mf, { token }));
+      await new Promise((r) => setTimeout(r, (now + 3) * 1000 - Date.now() + 200));
+      await assertUnauthorized(await post(mf, { token }));
+    });
+  });
+});
+
 describe("key from CLERK_JWT_KEY (PEM, no network)", () => {
   test("verifies without any fetch; a forged token still fails", async () => {
     const issuer = new Issuer();

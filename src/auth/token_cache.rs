@@ -1,0 +1,192 @@
+//! Verified tokens remembered in isolate memory, so a client that asks for
+//! several URLs with one session token pays for RSA once.
+//!
+//! - keyed by SHA-256 of (key source, token): the cache never holds a token,
+//!   and a token verified against one key source never counts for another;
+//! - an entry is used only under the same claim rules it was checked with,
+//!   and never once `exp` has passed (the leeway is left to full
+//!   verification);
+//! - bounded: expired entries go first, then the oldest.
+
+use std::collections::{HashMap, VecDeque};
+
+use sha2::{Digest, Sha256};
+
+use super::verify::{ClaimRules, Session};
+use crate::time::UtcTime;
+
+/// Entries kept at most (a few hundred bytes each).
+pub const DEFAULT_CAPACITY: usize = 1024;
+
+#[derive(Debug)]
+struct Entry {
+    session: Session,
+    rules: ClaimRules,
+}
+
+/// A bounded map from token digests to verified sessions.
+#[derive(Debug)]
+pub struct TokenCache {
+    entries: HashMap<[u8; 32], Entry>,
+    /// Insertion order, for eviction.
+    order: VecDeque<[u8; 32]>,
+    capacity: usize,
+}
+
+impl Default for TokenCache {
+    fn default() -> Self {
+        Self::with_capacity(DEFAULT_CAPACITY)
+    }
+}
+
+fn digest(source: &str, token: &str) -> [u8; 32] {
+    let mut h = Sha256::new();
+    h.update(source.as_bytes());
+    h.update([0]);
+    h.update(token.as_bytes());
+    h.finalize().into()
+}
+
+impl TokenCache {
+    pub fn with_capacity(capacity: usize) -> Self {
+        Self {
+            entries: HashMap::new(),
+            order: VecDeque::new(),
+            capacity: capacity.max(1),
+        }
+    }
+
+    /// The session `token` was verified to, if it is cached for this key
+    /// `source` and `rules` and `now` has not passed its `exp`.
+    pub fn get(
+        &mut self,
+        source: &str,
+        token: &str,
+        rules: &ClaimRules,
+        now: UtcTime,
+    ) -> Option<Session> {
+        let key = digest(source, token);
+        let entry = self.entries.get(&key)?;
+        if now > entry.session.expires_at {
+            self.entries.remove(&key);
+            return None;
+        }
+        (entry.rules == *rules).then(|| entry.session.clone())
+    }
+
+    /// Remembers a session that passed full verification under `rules`.
+    pub fn insert(
+        &mut self,
+        source: &str,
+        token: &str,
+        rules: &ClaimRules,
+        session: Session,
+        now: UtcTime,
+    ) {
+        let key = digest(source, token);
+        if self.entries.len() >= self.capacity && !self.entries.contains_key(&key) {
+            self.entries.retain(|_, e| now <= e.session.expires_at);
+            self.order.retain(|k| self.entries.contains_key(k));
+            while self.entries.len() >= self.capacity {
+                let Some(oldest) = self.order.pop_front() else {
+                    break;
+                };
+                self.entries.remove(&oldest);
+            }
+        }
+        if self
+            .entries
+            .insert(
+                key,
+                Entry {
+                    session,
+                    rules: rules.clone(),
+                },
+            )
+            .is_none()
+        {
+            self.order.push_back(key);
+        }
+    }
+
+    pub fn len(&self) -> usize {
+        self.entries.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.entries.is_empty()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::auth::verify::UserId;
+
+    fn session(user: &str, exp: u64) -> Session {
+        Session {
+            user_id: UserId::new(user).unwrap(),
+            expires_at: UtcTime::from_unix_seconds(exp),
+        }
+    }
+
+    fn at(t: u64) -> UtcTime {
+        UtcTime::from_unix_seconds(t)
+    }
+
+    #[test]
+    fn hit_until_exp_then_miss() {
+        let mut c = TokenCache::default();
+        let rules = ClaimRules::default();
+        c.insert("jwks:a", "tok", &rules, session("user_1", 100), at(40));
+        assert_eq!(
+            c.get("jwks:a", "tok", &rules, at(100)).map(|s| s.user_id),
+            Some(UserId::new("user_1").unwrap())
+        );
+        assert_eq!(c.get("jwks:a", "tok", &rules, at(101)), None);
+        assert!(c.is_empty(), "expired entries are dropped on sight");
+    }
+
+    #[test]
+    fn other_token_source_or_rules_miss() {
+        let mut c = TokenCache::default();
+        let rules = ClaimRules::default();
+        c.insert("jwks:a", "tok", &rules, session("user_1", 100), at(0));
+        assert_eq!(c.get("jwks:a", "tok2", &rules, at(1)), None);
+        assert_eq!(c.get("jwks:b", "tok", &rules, at(1)), None);
+        let stricter = ClaimRules {
+            issuer: Some("https://x".into()),
+            ..ClaimRules::default()
+        };
+        assert_eq!(c.get("jwks:a", "tok", &stricter, at(1)), None);
+        assert!(c.get("jwks:a", "tok", &rules, at(1)).is_some());
+    }
+
+    #[test]
+    fn bounded_expired_first_then_oldest() {
+        let mut c = TokenCache::with_capacity(3);
+        let rules = ClaimRules::default();
+        c.insert("s", "t1", &rules, session("user_1", 10), at(0)); // expires first
+        c.insert("s", "t2", &rules, session("user_2", 100), at(0));
+        c.insert("s", "t3", &rules, session("user_3", 100), at(0));
+        c.insert("s", "t4", &rules, session("user_4", 100), at(20)); // t1 expired: evicted
+        assert_eq!(c.len(), 3);
+        assert!(c.get("s", "t2", &rules, at(20)).is_some());
+        c.insert("s", "t5", &rules, session("user_5", 100), at(20)); // none expired: oldest (t2) goes
+        assert_eq!(c.len(), 3);
+        assert!(c.get("s", "t2", &rules, at(20)).is_none());
+        for t in ["t3", "t4", "t5"] {
+            assert!(c.get("s", t, &rules, at(20)).is_some(), "{t}");
+        }
+    }
+
+    #[test]
+    fn reinserting_does_not_grow() {
+        let mut c = TokenCache::with_capacity(2);
+        let rules = ClaimRules::default();
+        for _ in 0..10 {
+            c.insert("s", "t", &rules, session("user_1", 100), at(0));
+        }
+        assert_eq!(c.len(), 1);
+    }
+}
