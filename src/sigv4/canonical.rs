@@ -7,8 +7,6 @@
 //! `+`: `+` is form encoding, and S3 decodes a literal `+` in a path as `+`, so
 //! signing `+` for a space would name a different key.
 
-use std::fmt::Write as _;
-
 /// RFC 3986 unreserved characters: the only bytes SigV4 leaves as they are.
 const fn is_unreserved(b: u8) -> bool {
     b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b'~')
@@ -18,12 +16,14 @@ const fn is_unreserved(b: u8) -> bool {
 /// unreserved (upper-case hex). With `keep_slash`, `/` is kept (paths);
 /// without, it becomes `%2F` (query keys and values).
 pub fn uri_encode_into(out: &mut String, input: &str, keep_slash: bool) {
+    const HEX: &[u8; 16] = b"0123456789ABCDEF";
     for &b in input.as_bytes() {
         if is_unreserved(b) || (keep_slash && b == b'/') {
             out.push(char::from(b));
         } else {
-            // Writing to a String cannot fail.
-            let _ = write!(out, "%{b:02X}");
+            out.push('%');
+            out.push(char::from(HEX[usize::from(b >> 4)]));
+            out.push(char::from(HEX[usize::from(b & 0x0f)]));
         }
     }
 }
