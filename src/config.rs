@@ -105,15 +105,22 @@ pub fn auth_config(get: impl Fn(&str) -> Option<String>) -> Result<AuthConfig, S
             .filter(|s| *s <= MAX_CLOCK_SKEW_SECONDS)
             .ok_or(SettingError::Invalid(CLERK_CLOCK_SKEW_SECONDS))?,
     };
-    let authorized_parties = get(CLERK_AUTHORIZED_PARTIES)
-        .map(|v| {
-            v.split(',')
+    let authorized_parties = match get(CLERK_AUTHORIZED_PARTIES) {
+        None => None,
+        Some(v) => {
+            let list: Vec<String> = v
+                .split(',')
                 .map(str::trim)
                 .filter(|p| !p.is_empty())
                 .map(str::to_owned)
-                .collect::<Vec<_>>()
-        })
-        .filter(|list| !list.is_empty());
+                .collect();
+            // "," is a mistake, not "no check": never switch azp off silently.
+            if list.is_empty() {
+                return Err(SettingError::Invalid(CLERK_AUTHORIZED_PARTIES));
+            }
+            Some(list)
+        }
+    };
     Ok(AuthConfig {
         keys,
         rules: ClaimRules {
@@ -226,6 +233,17 @@ mod tests {
             ])
         );
         assert_eq!(c.rules.leeway_seconds, 0);
+    }
+
+    #[test]
+    fn separator_only_party_list_is_invalid() {
+        assert_eq!(
+            cfg(&[
+                (CLERK_JWKS_URL, "https://x/jwks"),
+                (CLERK_AUTHORIZED_PARTIES, " , ")
+            ]),
+            Err(SettingError::Invalid(CLERK_AUTHORIZED_PARTIES))
+        );
     }
 
     #[test]

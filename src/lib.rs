@@ -55,18 +55,22 @@ async fn fetch(
 ) -> worker::Result<worker::Response> {
     let method = req.method();
     let path = req.path();
-    let resp = match routes::route(method.as_ref(), &path) {
-        Ok(route @ (Route::Upload | Route::UploadPreflight)) => {
-            upload_route(route, req, &env).await
-        }
-        _ => respond_without_io(method.as_ref(), &path),
+    let resp = if path == routes::UPLOAD_PATH {
+        upload_route(routes::route(method.as_ref(), &path), req, &env).await
+    } else {
+        respond_without_io(method.as_ref(), &path)
     };
     edge::to_worker_response(resp)
 }
 
-/// The upload route, preflight included, with CORS on every answer.
+/// The upload route — POST, preflight, and 405 for other methods — with CORS
+/// on every answer (SPEC §9).
 #[cfg(target_arch = "wasm32")]
-async fn upload_route(route: Route, mut req: worker::Request, env: &worker::Env) -> ApiResponse {
+async fn upload_route(
+    route: Result<Route, AppError>,
+    mut req: worker::Request,
+    env: &worker::Env,
+) -> ApiResponse {
     let get = |name: &str| edge::read_var(env, name);
     let origin = req.headers().get("Origin").ok().flatten();
     let cors = match config::cors_config(get) {
@@ -76,12 +80,13 @@ async fn upload_route(route: Route, mut req: worker::Request, env: &worker::Env)
             return AppError::ServerError.to_response();
         }
     };
-    if route == Route::UploadPreflight {
-        return cors::preflight(&cors, origin.as_deref());
-    }
-    let mut resp = upload(&mut req, env)
-        .await
-        .unwrap_or_else(|err| err.to_response());
+    let mut resp = match route {
+        Ok(Route::UploadPreflight) => return cors::preflight(&cors, origin.as_deref()),
+        Ok(_) => upload(&mut req, env)
+            .await
+            .unwrap_or_else(|err| err.to_response()),
+        Err(err) => err.to_response(),
+    };
     cors::apply(&mut resp, &cors, origin.as_deref());
     resp
 }
@@ -102,23 +107,16 @@ async fn upload(req: &mut worker::Request, env: &worker::Env) -> Result<ApiRespo
         AppError::ServerError
     })?;
     let verdict = ratelimit::take(env, user, quota).await;
-    if verdict.is_none() {
-        // Fail open: a limiter outage must not stop uploads (README).
-        log::warn("ratelimit_unavailable", &[("user", user)]);
-    }
-    let result = match verdict {
-        Some(v) if !v.allowed => {
-            log::info("rate_limited", &[("user", user)]);
-            Err(AppError::RateLimited {
-                retry_after_secs: v.retry_after_seconds.unwrap_or(1),
-            })
-        }
-        _ => sign_request(req, env, &session.user_id, now).await,
+    let result = if verdict.allowed {
+        sign_request(req, env, &session.user_id, now).await
+    } else {
+        log::info("rate_limited", &[("user", user)]);
+        Err(AppError::RateLimited {
+            retry_after_secs: verdict.retry_after_seconds.unwrap_or(1),
+        })
     };
     let mut resp = result.unwrap_or_else(|err| err.to_response());
-    if let Some(v) = verdict {
-        ratelimit::apply_headers(&mut resp, quota, &v);
-    }
+    ratelimit::apply_headers(&mut resp, quota, &verdict);
     Ok(resp)
 }
 

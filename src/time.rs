@@ -97,13 +97,20 @@ impl UtcTime {
         }
     }
 
-    /// SigV4's `X-Amz-Date` form: `YYYYMMDDTHHMMSSZ`.
+    /// SigV4's `X-Amz-Date` form: `YYYYMMDDTHHMMSSZ` (digits pushed
+    /// directly: this runs for every URL).
     pub fn amz_date(self) -> String {
         let c = self.civil();
-        format!(
-            "{:04}{:02}{:02}T{:02}{:02}{:02}Z",
-            c.year, c.month, c.day, c.hour, c.minute, c.second
-        )
+        let mut out = String::with_capacity(16);
+        push_digits(&mut out, c.year, 4);
+        push_digits(&mut out, c.month, 2);
+        push_digits(&mut out, c.day, 2);
+        out.push('T');
+        push_digits(&mut out, c.hour, 2);
+        push_digits(&mut out, c.minute, 2);
+        push_digits(&mut out, c.second, 2);
+        out.push('Z');
+        out
     }
 
     /// SigV4's credential-scope date: `YYYYMMDD`.
@@ -126,6 +133,14 @@ impl fmt::Display for UtcTime {
             "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}Z",
             c.year, c.month, c.day, c.hour, c.minute, c.second
         )
+    }
+}
+
+/// Appends the last `width` decimal digits of `n`, zero-padded.
+fn push_digits(out: &mut String, n: u32, width: u32) {
+    for i in (0..width).rev() {
+        let digit = (n / 10u32.pow(i)) % 10;
+        out.push(char::from(b'0' + u8::try_from(digit).unwrap_or(0)));
     }
 }
 

@@ -8,6 +8,7 @@
 use std::collections::BTreeMap;
 
 use serde::Deserialize;
+use serde_json::value::RawValue;
 
 use crate::error::AppError;
 
@@ -213,43 +214,53 @@ pub struct ValidatedUpload {
 /// `unsupported_file_type`, `content_type_mismatch`, `invalid_size`,
 /// `file_too_large`.
 pub fn validate(body: &[u8], policy: &Policy) -> Result<ValidatedUpload, AppError> {
-    let value: serde_json::Value =
+    // Raw values, so a `size` too large even for f64 (`1e400`) is judged from
+    // its text instead of failing the whole body as `invalid_json`.
+    let obj: BTreeMap<String, Box<RawValue>> =
         serde_json::from_slice(body).map_err(|_| AppError::InvalidJson)?;
-    let obj = value.as_object().ok_or(AppError::InvalidJson)?;
-    let field = |name: &str| obj.get(name).filter(|v| !v.is_null());
+    let field = |name: &str| {
+        obj.get(name)
+            .map(|raw| raw.get().trim())
+            .filter(|raw| *raw != "null")
+    };
+    let string = |name: &str| {
+        field(name)
+            .and_then(|raw| serde_json::from_str::<String>(raw).ok())
+            .filter(|s| !s.is_empty())
+    };
 
     // `fileName` wins over the original client's `filename` when both are sent.
-    let type_name = field("type")
-        .and_then(serde_json::Value::as_str)
-        .filter(|s| !s.is_empty());
-    let file_name = field("fileName")
-        .or_else(|| field("filename"))
-        .and_then(serde_json::Value::as_str)
-        .filter(|s| !s.is_empty());
+    let type_name = string("type");
+    let file_name = if field("fileName").is_some() {
+        string("fileName")
+    } else {
+        string("filename")
+    };
     let (Some(type_name), Some(file_name)) = (type_name, file_name) else {
         return Err(AppError::MissingParameters);
     };
-    let rule = policy.rule(type_name).ok_or(AppError::InvalidType)?;
-    check_file_name(file_name)?;
+    let rule = policy.rule(&type_name).ok_or(AppError::InvalidType)?;
+    check_file_name(&file_name)?;
     let ext = file_name
         .rsplit_once('.')
         .map(|(_, e)| e.to_ascii_lowercase())
         .filter(|e| rule.extensions.iter().any(|allowed| allowed == e))
         .ok_or(AppError::UnsupportedFileType)?;
     let content_type = policy.mime(&ext).ok_or(AppError::UnsupportedFileType)?;
-    if let Some(declared) = field("contentType") {
-        let declared = declared.as_str().ok_or(AppError::ContentTypeMismatch)?;
+    if let Some(raw) = field("contentType") {
+        let declared =
+            serde_json::from_str::<String>(raw).map_err(|_| AppError::ContentTypeMismatch)?;
         if !declared.trim().eq_ignore_ascii_case(content_type) {
             return Err(AppError::ContentTypeMismatch);
         }
     }
     let size = match field("size") {
         None => None,
-        Some(v) => Some(parse_size(v, rule.max_bytes)?),
+        Some(raw) => Some(parse_size(raw, rule.max_bytes)?),
     };
     Ok(ValidatedUpload {
-        type_name: type_name.to_owned(),
-        file_name: file_name.to_owned(),
+        type_name,
+        file_name,
         content_type: content_type.to_owned(),
         size,
     })
@@ -269,25 +280,30 @@ fn check_file_name(name: &str) -> Result<(), AppError> {
     }
 }
 
-/// A positive integer within the limit. Integral floats count (`5.0`); any
-/// positive integer over the limit, however large (`2^64`, `1e30`), is
-/// `file_too_large`.
-fn parse_size(v: &serde_json::Value, max: u64) -> Result<u64, AppError> {
-    let size = if let Some(n) = v.as_u64() {
+/// A positive integer within the limit, from the value's JSON text.
+/// Integral floats count (`5.0`); any positive integer over the limit,
+/// however large (`2^64`, `1e30`, `1e400`), is `file_too_large`.
+fn parse_size(raw: &str, max: u64) -> Result<u64, AppError> {
+    let is_number = raw.starts_with(|c: char| c == '-' || c.is_ascii_digit());
+    if !is_number || raw.starts_with('-') {
+        // Strings, booleans, objects, arrays; negatives (and -0).
+        return Err(AppError::InvalidSize);
+    }
+    let size = if let Ok(n) = raw.parse::<u64>() {
         n
-    } else if let Some(f) = v.as_f64() {
-        if !(f.is_finite() && f.fract() == 0.0 && f >= 1.0) {
-            return Err(AppError::InvalidSize);
-        }
-        if f > 9.0e15 {
+    } else {
+        let f = raw.parse::<f64>().map_err(|_| AppError::InvalidSize)?;
+        if f.is_infinite() || f > 9.0e15 {
+            // Beyond f64's exact integers, every value is a whole number.
             return Err(AppError::FileTooLarge);
+        }
+        if f.fract() != 0.0 || f < 1.0 {
+            return Err(AppError::InvalidSize);
         }
         // Integral and below 2^53: exact.
         #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
         let n = f as u64;
         n
-    } else {
-        return Err(AppError::InvalidSize);
     };
     if size == 0 {
         Err(AppError::InvalidSize)

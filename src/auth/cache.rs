@@ -58,8 +58,10 @@ const WAIT_LIMIT: Duration = Duration::from_millis(FETCH_TIMEOUT_MS as u64 + 500
 
 thread_local! {
     static MEMORY: RefCell<HashMap<String, Entry>> = RefCell::new(HashMap::new());
-    /// URLs whose fetch is in flight in this isolate.
-    static IN_FLIGHT: RefCell<std::collections::HashSet<String>> = RefCell::new(std::collections::HashSet::new());
+    /// URLs whose fetch is in flight in this isolate, with when it started
+    /// (ms). A marker older than `WAIT_LIMIT` is abandoned — its request was
+    /// cancelled mid-fetch — and the next request fetches itself.
+    static IN_FLIGHT: RefCell<HashMap<String, u64>> = RefCell::new(HashMap::new());
 }
 
 fn kv_key(url: &str) -> String {
@@ -157,14 +159,29 @@ async fn shared_fetch(
     now: UtcTime,
     seen: Option<UtcTime>,
 ) -> FetchOutcome {
-    let started = IN_FLIGHT.with(|f| f.borrow_mut().insert(url.to_owned()));
-    if started {
+    let limit_ms = u64::try_from(WAIT_LIMIT.as_millis()).unwrap_or(u64::MAX);
+    let in_flight = || {
+        IN_FLIGHT.with(|f| {
+            f.borrow().get(url).is_some_and(|started| {
+                worker::Date::now().as_millis().saturating_sub(*started) < limit_ms
+            })
+        })
+    };
+    if !in_flight() {
+        let started = worker::Date::now().as_millis();
+        IN_FLIGHT.with(|f| f.borrow_mut().insert(url.to_owned(), started));
         let outcome = fetch_and_store(kv.clone(), url.to_owned(), now).await;
-        IN_FLIGHT.with(|f| f.borrow_mut().remove(url));
+        IN_FLIGHT.with(|f| {
+            let mut f = f.borrow_mut();
+            // Only our own marker: a later request may have replaced an abandoned one.
+            if f.get(url) == Some(&started) {
+                f.remove(url);
+            }
+        });
         return outcome;
     }
     let mut waited = Duration::ZERO;
-    while IN_FLIGHT.with(|f| f.borrow().contains(url)) && waited < WAIT_LIMIT {
+    while in_flight() && waited < WAIT_LIMIT {
         Delay::from(WAIT_STEP).await;
         waited += WAIT_STEP;
     }

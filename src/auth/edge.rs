@@ -8,7 +8,7 @@ use worker::{Env, Request};
 
 use super::extract::extract_token;
 use super::jwks::KeySet;
-use super::token_cache::TokenCache;
+use super::token_cache::{verify_cached, TokenCache};
 use super::verify::{parse_token, verify_parsed, Session};
 use super::webcrypto::WebCryptoVerifier;
 use super::{cache, AuthError};
@@ -21,7 +21,7 @@ thread_local! {
     /// The parsed `CLERK_JWT_KEY`, with the PEM it came from.
     static PEM_KEYS: RefCell<Option<(String, Rc<KeySet>)>> = const { RefCell::new(None) };
     /// Tokens that passed full verification in this isolate.
-    static VERIFIED: RefCell<TokenCache> = RefCell::new(TokenCache::default());
+    static VERIFIED: Rc<RefCell<TokenCache>> = Rc::new(RefCell::new(TokenCache::default()));
 }
 
 fn pem_keys(pem: &str) -> Result<Rc<KeySet>, AuthError> {
@@ -79,30 +79,24 @@ pub async fn authenticate(req: &Request, env: &Env, now: UtcTime) -> Result<Sess
         KeySource::Pem(pem) => format!("pem:{}", crate::sigv4::signing::sha256_hex(pem.as_bytes())),
         KeySource::JwksUrl(url) => format!("jwks:{url}"),
     };
-    if let Some(session) =
-        VERIFIED.with(|c| c.borrow_mut().get(&source, token, &settings.rules, now))
-    {
-        return Ok(session);
-    }
-    // Cheap structural checks before any key I/O.
-    let parsed = parse_token(token).map_err(fail)?;
-    let keys = match &settings.keys {
-        KeySource::Pem(pem) => pem_keys(pem).map_err(fail)?,
-        KeySource::JwksUrl(url) => {
-            let kv = env.kv(config::JWKS_CACHE).map_err(|_| {
-                log::error("binding_missing", &[("binding", config::JWKS_CACHE)]);
-                AuthError::KeysUnavailable.to_app_error(true)
-            })?;
-            cache::keys_for(&kv, url, parsed.kid(), now)
-                .await
-                .map_err(fail)?
-        }
+    let verify = async || -> Result<Session, AuthError> {
+        // Cheap structural checks before any key I/O.
+        let parsed = parse_token(token)?;
+        let keys = match &settings.keys {
+            KeySource::Pem(pem) => pem_keys(pem)?,
+            KeySource::JwksUrl(url) => {
+                let kv = env.kv(config::JWKS_CACHE).map_err(|_| {
+                    log::error("binding_missing", &[("binding", config::JWKS_CACHE)]);
+                    AuthError::KeysUnavailable
+                })?;
+                cache::keys_for(&kv, url, parsed.kid(), now).await?
+            }
+        };
+        let key = keys.find(parsed.kid()).ok_or(AuthError::UnknownKey)?;
+        verify_parsed(&parsed, key, &WebCryptoVerifier, &settings.rules, now).await
     };
-    let key = keys
-        .find(parsed.kid())
-        .ok_or(AuthError::UnknownKey)
-        .map_err(fail)?;
-    verify_parsed(&parsed, key, &WebCryptoVerifier, &settings.rules, now)
+    let verified = VERIFIED.with(Rc::clone);
+    verify_cached(&verified, &source, token, &settings.rules, now, verify)
         .await
         .map_err(fail)
 }

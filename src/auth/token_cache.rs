@@ -190,3 +190,112 @@ mod tests {
         assert_eq!(c.len(), 1);
     }
 }
+
+/// Answers from `cache` when it can; otherwise runs `verify` (the full
+/// verification) and remembers a success. Failures are never cached.
+///
+/// # Errors
+/// Whatever `verify` returns.
+pub async fn verify_cached<F>(
+    cache: &std::cell::RefCell<TokenCache>,
+    source: &str,
+    token: &str,
+    rules: &ClaimRules,
+    now: UtcTime,
+    verify: F,
+) -> Result<Session, super::AuthError>
+where
+    F: AsyncFnOnce() -> Result<Session, super::AuthError>,
+{
+    if let Some(session) = cache.borrow_mut().get(source, token, rules, now) {
+        return Ok(session);
+    }
+    let session = verify().await?;
+    cache
+        .borrow_mut()
+        .insert(source, token, rules, session.clone(), now);
+    Ok(session)
+}
+
+#[cfg(test)]
+mod wiring_tests {
+    use super::*;
+    use crate::auth::verify::UserId;
+    use crate::auth::AuthError;
+    use std::cell::{Cell, RefCell};
+    use std::future::Future;
+    use std::pin::pin;
+    use std::task::{Context, Poll, Waker};
+
+    fn block_on<F: Future>(fut: F) -> F::Output {
+        match pin!(fut)
+            .as_mut()
+            .poll(&mut Context::from_waker(Waker::noop()))
+        {
+            Poll::Ready(out) => out,
+            Poll::Pending => unreachable!(),
+        }
+    }
+
+    #[test]
+    fn verifies_once_per_token_until_exp_and_never_caches_failures() {
+        let cache = RefCell::new(TokenCache::default());
+        let rules = ClaimRules::default();
+        let calls = Cell::new(0);
+        let ok = |exp: u64| {
+            let calls = &calls;
+            async move || {
+                calls.set(calls.get() + 1);
+                Ok(Session {
+                    user_id: UserId::new("user_1").unwrap(),
+                    expires_at: UtcTime::from_unix_seconds(exp),
+                })
+            }
+        };
+        let at = UtcTime::from_unix_seconds;
+        for _ in 0..3 {
+            block_on(verify_cached(
+                &cache,
+                "jwks:a",
+                "tok",
+                &rules,
+                at(10),
+                ok(100),
+            ))
+            .unwrap();
+        }
+        assert_eq!(calls.get(), 1, "one verification for three requests");
+        block_on(verify_cached(
+            &cache,
+            "jwks:a",
+            "tok",
+            &rules,
+            at(101),
+            ok(200),
+        ))
+        .unwrap();
+        assert_eq!(calls.get(), 2, "past exp the token is verified again");
+
+        let fail = || {
+            let calls = &calls;
+            async move || {
+                calls.set(calls.get() + 1);
+                Err(AuthError::BadSignature)
+            }
+        };
+        for _ in 0..2 {
+            assert_eq!(
+                block_on(verify_cached(
+                    &cache,
+                    "jwks:a",
+                    "bad",
+                    &rules,
+                    at(10),
+                    fail()
+                )),
+                Err(AuthError::BadSignature)
+            );
+        }
+        assert_eq!(calls.get(), 4, "failures are verified every time");
+    }
+}

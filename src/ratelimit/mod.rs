@@ -72,10 +72,76 @@ pub fn apply_headers(resp: &mut ApiResponse, quota: Quota, verdict: &Verdict) {
     );
 }
 
+/// The fallback when the Durable Object cannot be reached: the same GCRA,
+/// kept in this isolate's memory. Not shared between isolates, so not exact
+/// globally — but a user cannot turn an overloaded or failing object into an
+/// unlimited budget. Bounded: at most `capacity` users.
+#[derive(Debug)]
+pub struct LocalLimiter {
+    tats: std::collections::HashMap<String, u64>,
+    capacity: usize,
+}
+
+impl LocalLimiter {
+    pub fn with_capacity(capacity: usize) -> Self {
+        Self {
+            tats: std::collections::HashMap::new(),
+            capacity: capacity.max(1),
+        }
+    }
+
+    /// One decision for `user` at `now_ms`.
+    pub fn take(&mut self, user: &str, now_ms: u64, quota: Quota) -> Verdict {
+        if self.tats.len() >= self.capacity && !self.tats.contains_key(user) {
+            // Users whose budget is full again carry no state worth keeping.
+            self.tats.retain(|_, tat| *tat > now_ms);
+            if self.tats.len() >= self.capacity {
+                self.tats.clear();
+            }
+        }
+        let decision = gcra::check(self.tats.get(user).copied(), now_ms, quota);
+        if let gcra::Decision::Allow { tat_ms, .. } = decision {
+            self.tats.insert(user.to_owned(), tat_ms);
+        }
+        Verdict::from(decision)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use std::num::NonZeroU32;
+
+    #[test]
+    fn local_fallback_enforces_the_same_budget_per_user() {
+        let quota = Quota {
+            max: NonZeroU32::new(3).unwrap(),
+            window_seconds: NonZeroU32::new(60).unwrap(),
+        };
+        let mut l = LocalLimiter::with_capacity(100);
+        let allowed = |l: &mut LocalLimiter, user: &str| {
+            (0..10)
+                .filter(|_| l.take(user, 1_000, quota).allowed)
+                .count()
+        };
+        assert_eq!(allowed(&mut l, "user_a"), 3);
+        assert_eq!(allowed(&mut l, "user_b"), 3);
+        let denied = l.take("user_a", 1_000, quota);
+        assert_eq!(denied.retry_after_seconds, Some(20));
+    }
+
+    #[test]
+    fn local_fallback_is_bounded() {
+        let quota = Quota {
+            max: NonZeroU32::new(1).unwrap(),
+            window_seconds: NonZeroU32::new(60).unwrap(),
+        };
+        let mut l = LocalLimiter::with_capacity(2);
+        for u in 0..10 {
+            l.take(&format!("user_{u}"), 0, quota);
+            assert!(l.tats.len() <= 2);
+        }
+    }
 
     #[test]
     fn header_format() {
@@ -91,10 +157,25 @@ mod tests {
     }
 }
 
-/// Asks the user's `RateLimiter` object for one unit. `None` when the object
-/// cannot be reached or answers nonsense: the caller fails open (README).
+/// Asks the user's `RateLimiter` object for one unit; when the object cannot
+/// be reached or answers nonsense, decides with the isolate-local fallback
+/// (README: "If the Durable Object cannot be reached").
 #[cfg(target_arch = "wasm32")]
-pub async fn take(env: &worker::Env, user: &str, quota: Quota) -> Option<Verdict> {
+pub async fn take(env: &worker::Env, user: &str, quota: Quota) -> Verdict {
+    thread_local! {
+        static FALLBACK: std::cell::RefCell<LocalLimiter> =
+            std::cell::RefCell::new(LocalLimiter::with_capacity(10_000));
+    }
+    if let Some(verdict) = take_from_object(env, user, quota).await {
+        return verdict;
+    }
+    crate::log::warn("ratelimit_fallback", &[("user", user)]);
+    let now_ms = worker::Date::now().as_millis();
+    FALLBACK.with(|f| f.borrow_mut().take(user, now_ms, quota))
+}
+
+#[cfg(target_arch = "wasm32")]
+async fn take_from_object(env: &worker::Env, user: &str, quota: Quota) -> Option<Verdict> {
     let result: worker::Result<Verdict> = async {
         let stub = env
             .durable_object(crate::config::RATE_LIMITER)?

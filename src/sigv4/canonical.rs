@@ -7,6 +7,8 @@
 //! `+`: `+` is form encoding, and S3 decodes a literal `+` in a path as `+`, so
 //! signing `+` for a space would name a different key.
 
+use std::borrow::Cow;
+
 /// RFC 3986 unreserved characters: the only bytes SigV4 leaves as they are.
 const fn is_unreserved(b: u8) -> bool {
     b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b'~')
@@ -83,22 +85,28 @@ pub fn canonical_headers<'a, I>(headers: I) -> CanonicalHeaders
 where
     I: IntoIterator<Item = (&'a str, &'a str)>,
 {
-    let mut merged: Vec<(String, String)> = Vec::new();
+    let mut merged: Vec<(Cow<'a, str>, Cow<'a, str>)> = Vec::with_capacity(4);
     for (name, value) in headers {
-        let name = name.to_ascii_lowercase();
+        let name = if name.bytes().any(|b| b.is_ascii_uppercase()) {
+            Cow::Owned(name.to_ascii_lowercase())
+        } else {
+            Cow::Borrowed(name)
+        };
         let value = normalize_value(value);
         match merged.iter_mut().find(|(n, _)| *n == name) {
             Some((_, existing)) => {
-                existing.push(',');
-                existing.push_str(&value);
+                let joined = existing.to_mut();
+                joined.push(',');
+                joined.push_str(&value);
             }
             None => merged.push((name, value)),
         }
     }
     // Stable sort: names are unique now, so order is fully determined.
     merged.sort_by(|a, b| a.0.cmp(&b.0));
-    let mut block = String::new();
-    let mut signed = String::new();
+    let len: usize = merged.iter().map(|(n, v)| n.len() + v.len() + 2).sum();
+    let mut block = String::with_capacity(len);
+    let mut signed = String::with_capacity(len);
     for (i, (name, value)) in merged.iter().enumerate() {
         block.push_str(name);
         block.push(':');
@@ -112,7 +120,17 @@ where
     CanonicalHeaders { block, signed }
 }
 
-fn normalize_value(value: &str) -> String {
+/// Trims and collapses whitespace runs to one space; borrows when the value
+/// is already in that form (the common case).
+fn normalize_value(value: &str) -> Cow<'_, str> {
+    let b = value.as_bytes();
+    let clean = !b.first().is_some_and(u8::is_ascii_whitespace)
+        && !b.last().is_some_and(u8::is_ascii_whitespace)
+        && b.iter().all(|c| !c.is_ascii_whitespace() || *c == b' ')
+        && !b.windows(2).any(|w| w == b"  ");
+    if clean {
+        return Cow::Borrowed(value);
+    }
     let mut out = String::with_capacity(value.len());
     for word in value.split_ascii_whitespace() {
         if !out.is_empty() {
@@ -120,7 +138,7 @@ fn normalize_value(value: &str) -> String {
         }
         out.push_str(word);
     }
-    out
+    Cow::Owned(out)
 }
 
 #[cfg(test)]

@@ -9,7 +9,7 @@
 use std::fmt;
 
 use super::{
-    canonical::{uri_encode, uri_encode_path},
+    canonical::{uri_encode_into, uri_encode_path},
     is_valid_region, sign_query, Credentials, Expiry, PayloadHash, QueryRequest, SigV4Error,
     SigningContext,
 };
@@ -293,7 +293,12 @@ impl S3Target {
     pub fn host(&self) -> String {
         match self.addressing {
             Addressing::VirtualHosted => {
-                format!("{}.{}", self.bucket.as_str(), self.endpoint.host())
+                let (bucket, host) = (self.bucket.as_str(), self.endpoint.host());
+                let mut out = String::with_capacity(bucket.len() + 1 + host.len());
+                out.push_str(bucket);
+                out.push('.');
+                out.push_str(host);
+                out
             }
             Addressing::Path => self.endpoint.host().to_owned(),
         }
@@ -301,10 +306,15 @@ impl S3Target {
 
     /// The encoded request path of `key`.
     pub fn object_path(&self, key: &ObjectKey) -> String {
-        match self.addressing {
-            Addressing::VirtualHosted => format!("/{}", key.encoded()),
-            Addressing::Path => format!("/{}/{}", uri_encode(self.bucket.as_str()), key.encoded()),
+        let bucket = self.bucket.as_str();
+        let mut out = String::with_capacity(2 + bucket.len() + 3 * key.as_str().len());
+        out.push('/');
+        if self.addressing == Addressing::Path {
+            uri_encode_into(&mut out, bucket, false);
+            out.push('/');
         }
+        uri_encode_into(&mut out, key.as_str(), true);
+        out
     }
 
     /// The object's unsigned URL.
@@ -358,12 +368,15 @@ impl S3Target {
             payload: PayloadHash::Unsigned,
         };
         let signed = sign_query(&ctx, &req)?;
+        let scheme = self.endpoint.scheme().as_str();
+        let mut url = String::with_capacity(
+            scheme.len() + 3 + host.len() + path.len() + 1 + signed.query_string.len(),
+        );
+        for part in [scheme, "://", &host, &path, "?", &signed.query_string] {
+            url.push_str(part);
+        }
         Ok(PresignedUrl {
-            url: format!(
-                "{}://{host}{path}?{}",
-                self.endpoint.scheme().as_str(),
-                signed.query_string
-            ),
+            url,
             signed_at: now,
             expires_at,
         })

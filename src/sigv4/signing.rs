@@ -22,7 +22,7 @@ pub fn hmac_sha256(key: &[u8], data: &[u8]) -> [u8; 32] {
 
 #[cold]
 fn unreachable_hmac() -> ! {
-    unreachable!("HMAC-SHA256 accepts keys of any length")
+    unreachable!("HMAC-SHA256 accepts keys of any length; the memo was just filled")
 }
 
 /// Lower-case hex of `bytes` (a table, not `format!`: this runs twice per URL).
@@ -43,7 +43,17 @@ pub fn sha256_hex(data: &[u8]) -> String {
 
 /// `date/region/service/aws4_request`.
 pub fn credential_scope(date_stamp: &str, region: &str, service: &str) -> String {
-    format!("{date_stamp}/{region}/{service}/aws4_request")
+    let mut out = String::with_capacity(date_stamp.len() + region.len() + service.len() + 15);
+    for (i, part) in [date_stamp, region, service, "aws4_request"]
+        .into_iter()
+        .enumerate()
+    {
+        if i > 0 {
+            out.push('/');
+        }
+        out.push_str(part);
+    }
+    out
 }
 
 /// The signing key: `HMAC(HMAC(HMAC(HMAC("AWS4" + secret, date), region), service), "aws4_request")`.
@@ -58,13 +68,15 @@ pub fn signing_key(secret: &str, date_stamp: &str, region: &str, service: &str) 
     hmac_sha256(&k_service, b"aws4_request")
 }
 
-/// One remembered derivation: (secret, date, region, service) → key.
+/// One remembered derivation: (secret, date, region, service) → key, plus
+/// the HMAC state already keyed with it (saves two compressions per URL).
 struct Memo {
     secret: Zeroizing<String>,
     date_stamp: String,
     region: String,
     service: String,
     key: Zeroizing<[u8; 32]>,
+    mac: HmacSha256,
 }
 
 thread_local! {
@@ -74,41 +86,77 @@ thread_local! {
     static LAST_KEY: RefCell<Option<Memo>> = const { RefCell::new(None) };
 }
 
+/// Runs `f` on the memo for (secret, date, region, service), deriving it first
+/// if the last one was for other inputs.
+fn with_memo<T>(
+    secret: &str,
+    date_stamp: &str,
+    region: &str,
+    service: &str,
+    f: impl FnOnce(&Memo) -> T,
+) -> T {
+    LAST_KEY.with(|cell| {
+        let mut slot = cell.borrow_mut();
+        let fresh = slot.as_ref().is_some_and(|m| {
+            m.date_stamp == date_stamp
+                && m.region == region
+                && m.service == service
+                && m.secret.as_str() == secret
+        });
+        if !fresh {
+            let key = signing_key(secret, date_stamp, region, service);
+            let Ok(mac) = HmacSha256::new_from_slice(&key) else {
+                unreachable_hmac()
+            };
+            *slot = Some(Memo {
+                secret: Zeroizing::new(secret.to_owned()),
+                date_stamp: date_stamp.to_owned(),
+                region: region.to_owned(),
+                service: service.to_owned(),
+                key: Zeroizing::new(key),
+                mac,
+            });
+        }
+        match slot.as_ref() {
+            Some(memo) => f(memo),
+            None => unreachable_hmac(),
+        }
+    })
+}
+
 /// [`signing_key`], remembered for the last (secret, date, region, service).
 pub fn signing_key_cached(secret: &str, date_stamp: &str, region: &str, service: &str) -> [u8; 32] {
-    let hit = LAST_KEY.with(|m| {
-        m.borrow()
-            .as_ref()
-            .filter(|m| {
-                m.date_stamp == date_stamp
-                    && m.region == region
-                    && m.service == service
-                    && m.secret.as_str() == secret
-            })
-            .map(|m| *m.key)
-    });
-    if let Some(key) = hit {
-        return key;
-    }
-    let key = signing_key(secret, date_stamp, region, service);
-    LAST_KEY.with(|m| {
-        *m.borrow_mut() = Some(Memo {
-            secret: Zeroizing::new(secret.to_owned()),
-            date_stamp: date_stamp.to_owned(),
-            region: region.to_owned(),
-            service: service.to_owned(),
-            key: Zeroizing::new(key),
-        });
-    });
-    key
+    with_memo(secret, date_stamp, region, service, |m| *m.key)
+}
+
+/// [`signature`] with the signing key for these inputs, derived at most once
+/// per (secret, date, region, service) on this thread.
+pub fn signature_cached(
+    secret: &str,
+    date_stamp: &str,
+    region: &str,
+    service: &str,
+    string_to_sign: &str,
+) -> String {
+    with_memo(secret, date_stamp, region, service, |m| {
+        let mut mac = m.mac.clone();
+        mac.update(string_to_sign.as_bytes());
+        hex(&mac.finalize().into_bytes())
+    })
 }
 
 /// `AWS4-HMAC-SHA256\n<amz date>\n<scope>\n<hex sha256(canonical request)>`.
 pub fn string_to_sign(amz_date: &str, scope: &str, canonical_request: &str) -> String {
-    format!(
-        "{ALGORITHM}\n{amz_date}\n{scope}\n{}",
-        sha256_hex(canonical_request.as_bytes())
-    )
+    let hash = sha256_hex(canonical_request.as_bytes());
+    let mut out =
+        String::with_capacity(ALGORITHM.len() + amz_date.len() + scope.len() + hash.len() + 3);
+    for (i, part) in [ALGORITHM, amz_date, scope, &hash].into_iter().enumerate() {
+        if i > 0 {
+            out.push('\n');
+        }
+        out.push_str(part);
+    }
+    out
 }
 
 /// Hex HMAC of the string to sign under the signing key.
@@ -144,6 +192,13 @@ mod tests {
                 signing_key_cached(secret, date, region, service),
                 signing_key(secret, date, region, service),
                 "{secret} {date} {region} {service}"
+            );
+            assert_eq!(
+                signature_cached(secret, date, region, service, "string to sign"),
+                signature(
+                    &signing_key(secret, date, region, service),
+                    "string to sign"
+                ),
             );
         }
     }

@@ -143,25 +143,28 @@ describe("the store refuses a client that lies", () => {
 });
 
 describe("user isolation", () => {
+  // `expect`: the refusal code, or null where the name is legal and must stay in the folder.
   const attempts = [
-    { type: "profile", fileName: "../x.png" },
-    { type: "profile", fileName: "a/b.png" },
-    { type: "profile", fileName: "..\\x.png" },
-    { type: "profile", fileName: "%2e%2e%2fx.png" },
-    { type: "profile", fileName: "..%2Fuser_victim%2Fprofile%2Fx.png" },
-    { type: "../profile", fileName: "x.png" },
-    { type: "../user_victim/profile", fileName: "x.png" },
-    { type: "profile", fileName: "a\u2215b.png" },
-    { type: "profile", fileName: "a\uff0fb.png" },
-    { type: "profile", fileName: "a\u2044..\u2044b.png" },
+    { type: "profile", fileName: "../x.png", expect: "invalid_file_name" },
+    { type: "profile", fileName: "a/b.png", expect: "invalid_file_name" },
+    { type: "profile", fileName: "..\\x.png", expect: "invalid_file_name" },
+    { type: "profile", fileName: "%2e%2e%2fx.png", expect: null },
+    { type: "profile", fileName: "..%2Fuser_victim%2Fprofile%2Fx.png", expect: "invalid_file_name" },
+    { type: "../profile", fileName: "x.png", expect: "invalid_type" },
+    { type: "../user_victim/profile", fileName: "x.png", expect: "invalid_type" },
+    { type: "profile", fileName: "a\u2215b.png", expect: null },
+    { type: "profile", fileName: "a\uff0fb.png", expect: null },
+    { type: "profile", fileName: "a\u2044..\u2044b.png", expect: null },
   ];
-  for (const body of attempts) {
+  for (const { expect, ...body } of attempts) {
     test(`type ${JSON.stringify(body.type)}, fileName ${JSON.stringify(body.fileName)}`, async () => {
       const { res, json } = await request(body);
-      if (res.status !== 200) {
+      if (expect) {
         assert.equal(res.status, 400);
+        assert.equal(json.code, expect);
         return;
       }
+      assert.equal(res.status, 200, JSON.stringify(json));
       const { key, url } = json.data;
       const parts = key.split("/");
       assert.equal(parts.length, 4, key);
@@ -180,7 +183,7 @@ describe("body errors, in the SPEC's order", () => {
 
   test("415 without a JSON content type", async () => {
     await expectError(profile(), 415, "unsupported_media_type", { headers: { "content-type": "text/plain" } });
-    await expectError(profile(), 415, "unsupported_media_type", { headers: { "content-type": "application/json; charset=latin1" } });
+    await expectError(profile(), 415, "unsupported_media_type", { headers: { "content-type": "application/jsonx" } });
   });
 
   test("415 comes before 413", async () => {
@@ -200,8 +203,10 @@ describe("body errors, in the SPEC's order", () => {
   });
 
   test("a charset parameter is fine", async () => {
-    const { res } = await request(profile(), { headers: { "content-type": "application/json; charset=utf-8" } });
-    assert.equal(res.status, 200);
+    for (const charset of ["utf-8", "UTF-8", "latin1"]) {
+      const { res } = await request(profile(), { headers: { "content-type": `application/json; charset=${charset}` } });
+      assert.equal(res.status, 200, charset);
+    }
   });
 
   for (const [name, body] of [["not JSON", "{nope"], ["an array", "[]"], ["a string", '"x"'], ["empty", ""]]) {
@@ -248,6 +253,7 @@ describe("body errors, in the SPEC's order", () => {
   test("file_too_large: one byte over, and 2^64", async () => {
     await expectError(profile({ size: 5 * MIB + 1 }), 400, "file_too_large");
     await expectError('{"type":"profile","fileName":"a.png","size":18446744073709551616}', 400, "file_too_large", { raw: true });
+    await expectError('{"type":"profile","fileName":"a.png","size":1e400}', 400, "file_too_large", { raw: true });
     await expectError({ type: "resume", fileName: "cv.pdf", size: 10 * MIB + 1 }, 400, "file_too_large");
     assert.equal((await request({ type: "resume", fileName: "cv.pdf", size: 10 * MIB })).res.status, 200);
   });
@@ -359,6 +365,15 @@ describe("CORS", () => {
     assert.equal(res.status, 200);
     assert.equal(res.headers.get("access-control-allow-origin"), null);
     assert.equal(res.headers.get("vary"), "Origin");
+  });
+
+  test("a 405 on the upload path carries the grant too", async () => {
+    const res = await cors.dispatchFetch(WORKER, { method: "GET", headers: { origin: APP } });
+    assert.equal(res.status, 405);
+    assert.equal(res.headers.get("allow"), "POST, OPTIONS");
+    assert.equal(res.headers.get("access-control-allow-origin"), APP);
+    assert.equal(res.headers.get("vary"), "Origin");
+    await res.arrayBuffer();
   });
 
   test("without CORS_ALLOWED_ORIGINS there are no CORS headers", async () => {
