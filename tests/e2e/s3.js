@@ -21,7 +21,8 @@ function binary() {
   return bin;
 }
 
-function freePort() {
+/** A port nothing listens on right now, on 127.0.0.1. */
+export function freePort() {
   return new Promise((resolve, reject) => {
     const srv = createServer();
     srv.once("error", reject);

@@ -8,13 +8,13 @@
 import assert from "node:assert/strict";
 import { execFile, spawn } from "node:child_process";
 import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, test } from "node:test";
 import { promisify } from "node:util";
 import { chromium } from "playwright-core";
 import { ROOT } from "../fixture.js";
+import { freePort } from "../s3.js";
 import { samplePng } from "../../../dev/sample-png.mjs";
 
 const ARTIFACTS = join(ROOT, "tests/e2e/artifacts");
@@ -23,17 +23,6 @@ let stack;
 let browser;
 let urls;
 let output = "";
-
-function freePort() {
-  return new Promise((res, rej) => {
-    const srv = createServer();
-    srv.once("error", rej);
-    srv.listen(0, "127.0.0.1", () => {
-      const { port } = srv.address();
-      srv.close(() => res(port));
-    });
-  });
-}
 
 before(async () => {
   const ports = { WORKER_PORT: await freePort(), S3_PORT: await freePort(), ISSUER_PORT: await freePort(), DEMO_PORT: await freePort() };
