@@ -623,3 +623,29 @@ mod rate_limit_tests {
         }
     }
 }
+
+/// Every setting, read and validated once. A Worker's environment is fixed
+/// for the life of an isolate, so the edge keeps one `Settings` per isolate
+/// instead of re-reading ~20 values across the wasm boundary per request.
+/// Each part stays a `Result`: an invalid setting still surfaces (and is
+/// logged) at its own step of SPEC §3's order, on every request.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    pub auth: Result<AuthConfig, SettingError>,
+    pub storage: Result<StorageConfig, SettingError>,
+    pub policy: Result<Policy, SettingError>,
+    pub cors: Result<Cors, SettingError>,
+    pub quota: Result<crate::ratelimit::gcra::Quota, SettingError>,
+}
+
+impl Settings {
+    pub fn read(get: impl Fn(&str) -> Option<String>) -> Self {
+        Self {
+            auth: auth_config(&get),
+            storage: storage_config(&get),
+            policy: policy_config(&get),
+            cors: cors_config(&get),
+            quota: rate_limit_config(&get),
+        }
+    }
+}

@@ -25,6 +25,20 @@ pub(crate) fn read_var(env: &Env, name: &str) -> Option<String> {
     }
 }
 
+thread_local! {
+    static SETTINGS: std::cell::OnceCell<std::rc::Rc<crate::config::Settings>> =
+        const { std::cell::OnceCell::new() };
+}
+
+/// The isolate's settings, read from `env` on first use.
+pub(crate) fn settings(env: &Env) -> std::rc::Rc<crate::config::Settings> {
+    SETTINGS.with(|cell| {
+        std::rc::Rc::clone(cell.get_or_init(|| {
+            std::rc::Rc::new(crate::config::Settings::read(|name| read_var(env, name)))
+        }))
+    })
+}
+
 /// The log line for a bad setting: names it, never its value.
 pub(crate) fn log_setting_error(err: SettingError) {
     let event = match err {

@@ -71,23 +71,23 @@ async fn upload_route(
     mut req: worker::Request,
     env: &worker::Env,
 ) -> ApiResponse {
-    let get = |name: &str| edge::read_var(env, name);
+    let settings = edge::settings(env);
     let origin = req.headers().get("Origin").ok().flatten();
-    let cors = match config::cors_config(get) {
+    let cors = match &settings.cors {
         Ok(cors) => cors,
         Err(err) => {
-            edge::log_setting_error(err);
+            edge::log_setting_error(*err);
             return AppError::ServerError.to_response();
         }
     };
     let mut resp = match route {
-        Ok(Route::UploadPreflight) => return cors::preflight(&cors, origin.as_deref()),
+        Ok(Route::UploadPreflight) => return cors::preflight(cors, origin.as_deref()),
         Ok(_) => upload(&mut req, env)
             .await
             .unwrap_or_else(|err| err.to_response()),
         Err(err) => err.to_response(),
     };
-    cors::apply(&mut resp, &cors, origin.as_deref());
+    cors::apply(&mut resp, cors, origin.as_deref());
     resp
 }
 
@@ -98,11 +98,10 @@ async fn upload_route(
 #[cfg(target_arch = "wasm32")]
 async fn upload(req: &mut worker::Request, env: &worker::Env) -> Result<ApiResponse, AppError> {
     let now = time::UtcTime::from_unix_millis(worker::Date::now().as_millis());
-    let get = |name: &str| edge::read_var(env, name);
     let session = auth::authenticate(req, env, now).await?;
     let user = session.user_id.as_str();
 
-    let quota = config::rate_limit_config(get).map_err(|err| {
+    let quota = edge::settings(env).quota.map_err(|err| {
         edge::log_setting_error(err);
         AppError::ServerError
     })?;
@@ -128,25 +127,25 @@ async fn sign_request(
     user: &auth::verify::UserId,
     now: time::UtcTime,
 ) -> Result<ApiResponse, AppError> {
-    let get = |name: &str| edge::read_var(env, name);
+    let settings = edge::settings(env);
     let content_type = req.headers().get("Content-Type").ok().flatten();
     routes::check_json_content_type(content_type.as_deref())?;
     let body = edge::read_body_limited(req, upload::MAX_BODY_BYTES).await?;
-    let policy = config::policy_config(get).map_err(|err| {
-        edge::log_setting_error(err);
+    let policy = settings.policy.as_ref().map_err(|err| {
+        edge::log_setting_error(*err);
         AppError::ServerError
     })?;
-    let upload = upload::validate(&body, &policy).inspect_err(|err| {
+    let upload = upload::validate(&body, policy).inspect_err(|err| {
         log::info(
             "upload_refused",
             &[("reason", err.code()), ("user", user.as_str())],
         );
     })?;
-    let storage = config::storage_config(get).map_err(|err| {
-        edge::log_setting_error(err);
+    let storage = settings.storage.as_ref().map_err(|err| {
+        edge::log_setting_error(*err);
         AppError::UrlGenerationFailed
     })?;
-    let resp = routes::signed_upload(&upload, user, &storage, now)?;
+    let resp = routes::signed_upload(&upload, user, storage, now)?;
     log::info(
         "url_issued",
         &[("user", user.as_str()), ("type", &upload.type_name)],

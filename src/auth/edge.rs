@@ -12,7 +12,7 @@ use super::token_cache::{verify_cached, TokenCache};
 use super::verify::{parse_token, verify_parsed, Session};
 use super::webcrypto::WebCryptoVerifier;
 use super::{cache, AuthError};
-use crate::config::{self, auth_config, KeySource, SettingError};
+use crate::config::{self, KeySource, SettingError};
 use crate::error::AppError;
 use crate::log;
 use crate::time::UtcTime;
@@ -73,7 +73,8 @@ pub async fn authenticate(req: &Request, env: &Env, now: UtcTime) -> Result<Sess
         e.to_app_error(true)
     };
 
-    let settings = auth_config(|name| crate::edge::read_var(env, name)).map_err(setting_error)?;
+    let all = crate::edge::settings(env);
+    let settings = all.auth.as_ref().map_err(|err| setting_error(*err))?;
     // The identity of the key source, so a cached verification counts only for it.
     let source = match &settings.keys {
         KeySource::Pem(pem) => format!("pem:{}", crate::sigv4::signing::sha256_hex(pem.as_bytes())),
