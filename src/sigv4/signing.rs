@@ -68,14 +68,14 @@ pub fn signing_key(secret: &str, date_stamp: &str, region: &str, service: &str) 
     hmac_sha256(&k_service, b"aws4_request")
 }
 
-/// One remembered derivation: (secret, date, region, service) → key, plus
-/// the HMAC state already keyed with it (saves two compressions per URL).
+/// One remembered derivation: (secret, date, region, service) → the HMAC
+/// state already keyed with the signing key (saves the key derivation and
+/// two compressions per URL).
 struct Memo {
     secret: Zeroizing<String>,
     date_stamp: String,
     region: String,
     service: String,
-    key: Zeroizing<[u8; 32]>,
     mac: HmacSha256,
 }
 
@@ -104,16 +104,16 @@ fn with_memo<T>(
                 && m.secret.as_str() == secret
         });
         if !fresh {
-            let key = signing_key(secret, date_stamp, region, service);
+            let mut key = signing_key(secret, date_stamp, region, service);
             let Ok(mac) = HmacSha256::new_from_slice(&key) else {
                 unreachable_hmac()
             };
+            key.fill(0);
             *slot = Some(Memo {
                 secret: Zeroizing::new(secret.to_owned()),
                 date_stamp: date_stamp.to_owned(),
                 region: region.to_owned(),
                 service: service.to_owned(),
-                key: Zeroizing::new(key),
                 mac,
             });
         }
@@ -122,11 +122,6 @@ fn with_memo<T>(
             None => unreachable_hmac(),
         }
     })
-}
-
-/// [`signing_key`], remembered for the last (secret, date, region, service).
-pub fn signing_key_cached(secret: &str, date_stamp: &str, region: &str, service: &str) -> [u8; 32] {
-    with_memo(secret, date_stamp, region, service, |m| *m.key)
 }
 
 /// [`signature`] with the signing key for these inputs, derived at most once
@@ -177,7 +172,7 @@ mod tests {
     }
 
     #[test]
-    fn cached_key_equals_derived_key_and_follows_every_input() {
+    fn cached_signature_equals_derived_one_and_follows_every_input() {
         let args = [
             ("secret-a", "20261125", "us-east-1", "s3"),
             ("secret-a", "20261125", "us-east-1", "s3"),
@@ -188,11 +183,6 @@ mod tests {
             ("secret-a", "20261125", "us-east-1", "s3"),
         ];
         for (secret, date, region, service) in args {
-            assert_eq!(
-                signing_key_cached(secret, date, region, service),
-                signing_key(secret, date, region, service),
-                "{secret} {date} {region} {service}"
-            );
             assert_eq!(
                 signature_cached(secret, date, region, service, "string to sign"),
                 signature(
