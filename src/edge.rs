@@ -2,7 +2,8 @@
 //! decisions live in the pure modules.
 
 use futures_util::StreamExt;
-use worker::{Env, Headers, Request, Response, Result};
+use wasm_bindgen_futures::JsFuture;
+use worker::{Env, Headers, Request, Result};
 
 use crate::config::SettingError;
 use crate::error::AppError;
@@ -15,11 +16,12 @@ pub(crate) fn read_var(env: &Env, name: &str) -> Option<String> {
     if let Some(s) = value.as_string() {
         Some(s)
     } else if let Some(n) = value.as_f64() {
-        Some(if n.fract() == 0.0 && n.abs() < 1e15 {
-            format!("{n:.0}")
-        } else {
-            n.to_string()
-        })
+        // JavaScript's own formatting (`String(n)`): integers print without
+        // a fraction.
+        js_sys::Number::from(n)
+            .to_string_with_radix(10)
+            .ok()
+            .map(String::from)
     } else {
         value.as_bool().map(|b| b.to_string())
     }
@@ -51,15 +53,20 @@ pub(crate) fn log_setting_error(err: SettingError) {
 /// Reads the request body, refusing (413) anything over `limit` bytes
 /// without buffering more than `limit` plus one chunk.
 ///
+/// With a `Content-Length` (every browser `fetch` with a string body) the
+/// runtime delivers exactly that many bytes, so one `arrayBuffer()` is both
+/// bounded and cheaper than a stream reader; a chunked body is read chunk by
+/// chunk and cut off at the limit.
+///
 /// # Errors
 /// [`AppError::PayloadTooLarge`]; a body that cannot be read is
 /// [`AppError::InvalidJson`].
 pub(crate) async fn read_body_limited(
-    req: &mut Request,
+    req: &web_sys::Request,
+    headers: &Headers,
     limit: usize,
 ) -> std::result::Result<Vec<u8>, AppError> {
-    let declared = req
-        .headers()
+    let declared = headers
         .get("Content-Length")
         .ok()
         .flatten()
@@ -67,8 +74,23 @@ pub(crate) async fn read_body_limited(
     if declared.is_some_and(|len| len > limit as u64) {
         return Err(AppError::PayloadTooLarge);
     }
-    let Ok(mut stream) = req.stream() else {
-        return Ok(Vec::new()); // no body
+    if req.body().is_none() {
+        return Ok(Vec::new());
+    }
+    if declared.is_some() {
+        let promise = req.array_buffer().map_err(|_| AppError::InvalidJson)?;
+        let buffer = JsFuture::from(promise)
+            .await
+            .map_err(|_| AppError::InvalidJson)?;
+        let bytes = js_sys::Uint8Array::new(&buffer);
+        if bytes.length() as usize > limit {
+            return Err(AppError::PayloadTooLarge);
+        }
+        return Ok(bytes.to_vec());
+    }
+    // `Clone::clone` copies the handle; `req.clone()` would be JS `clone()`.
+    let Ok(mut stream) = Request::from(Clone::clone(req)).stream() else {
+        return Ok(Vec::new());
     };
     let mut body = Vec::new();
     while let Some(chunk) = stream.next().await {
@@ -81,22 +103,25 @@ pub(crate) async fn read_body_limited(
     Ok(body)
 }
 
-/// Converts the pure response into a `worker::Response`.
+/// Converts the pure response into the runtime's `Response`, directly (no
+/// `worker::Response` in between).
 ///
 /// # Errors
 /// Only if the runtime refuses a header, which our fixed header names and
 /// values never cause.
-pub(crate) fn to_worker_response(resp: ApiResponse) -> Result<Response> {
-    let headers = Headers::new();
+pub(crate) fn to_web_response(resp: &ApiResponse) -> Result<web_sys::Response> {
+    let headers = web_sys::Headers::new()?;
     for (name, value) in &resp.headers {
         headers.set(name, value)?;
     }
-    let builder = Response::builder()
-        .with_status(resp.status)
-        .with_headers(headers);
-    Ok(if resp.body.is_empty() {
-        builder.empty()
-    } else {
-        builder.fixed(resp.body.into_bytes())
-    })
+    let init = web_sys::ResponseInit::new();
+    init.set_status(resp.status);
+    init.set_headers(&headers);
+    let body = (!resp.body.is_empty()).then_some(resp.body.as_str());
+    Ok(web_sys::Response::new_with_opt_str_and_init(body, &init)?)
+}
+
+/// The request's headers, through `worker`'s typed wrapper.
+pub(crate) fn headers_of(req: &web_sys::Request) -> Headers {
+    Headers(req.headers())
 }

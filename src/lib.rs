@@ -49,18 +49,21 @@ pub fn respond_without_io(method: &str, path: &str) -> ApiResponse {
 #[cfg(target_arch = "wasm32")]
 #[worker::event(fetch)]
 async fn fetch(
-    req: worker::Request,
+    req: web_sys::Request,
     env: worker::Env,
     _ctx: worker::Context,
-) -> worker::Result<worker::Response> {
+) -> worker::Result<web_sys::Response> {
+    // The raw request: `worker::Request::from` would also build `request.cf`,
+    // which the runtime materialises on every access and we never read.
     let method = req.method();
-    let path = req.path();
+    let url = req.url();
+    let path = routes::path_of(&url);
     let resp = if path == routes::UPLOAD_PATH {
-        upload_route(routes::route(method.as_ref(), &path), req, &env).await
+        upload_route(routes::route(&method, path), &req, &env).await
     } else {
-        respond_without_io(method.as_ref(), &path)
+        respond_without_io(&method, path)
     };
-    edge::to_worker_response(resp)
+    edge::to_web_response(&resp)
 }
 
 /// The upload route — POST, preflight, and 405 for other methods — with CORS
@@ -68,11 +71,12 @@ async fn fetch(
 #[cfg(target_arch = "wasm32")]
 async fn upload_route(
     route: Result<Route, AppError>,
-    mut req: worker::Request,
+    req: &web_sys::Request,
     env: &worker::Env,
 ) -> ApiResponse {
     let settings = edge::settings(env);
-    let origin = req.headers().get("Origin").ok().flatten();
+    let headers = edge::headers_of(req);
+    let origin = headers.get("Origin").ok().flatten();
     let cors = match &settings.cors {
         Ok(cors) => cors,
         Err(err) => {
@@ -82,7 +86,7 @@ async fn upload_route(
     };
     let mut resp = match route {
         Ok(Route::UploadPreflight) => return cors::preflight(cors, origin.as_deref()),
-        Ok(_) => upload(&mut req, env)
+        Ok(_) => upload(req, &headers, env)
             .await
             .unwrap_or_else(|err| err.to_response()),
         Err(err) => err.to_response(),
@@ -96,9 +100,13 @@ async fn upload_route(
 /// response after the rate-limit step carries the `RateLimit` headers; body
 /// errors spend budget too.
 #[cfg(target_arch = "wasm32")]
-async fn upload(req: &mut worker::Request, env: &worker::Env) -> Result<ApiResponse, AppError> {
+async fn upload(
+    req: &web_sys::Request,
+    headers: &worker::Headers,
+    env: &worker::Env,
+) -> Result<ApiResponse, AppError> {
     let now = time::UtcTime::from_unix_millis(worker::Date::now().as_millis());
-    let session = auth::authenticate(req, env, now).await?;
+    let session = auth::authenticate(headers, env, now).await?;
     let user = session.user_id.as_str();
 
     let quota = edge::settings(env).quota.map_err(|err| {
@@ -107,7 +115,7 @@ async fn upload(req: &mut worker::Request, env: &worker::Env) -> Result<ApiRespo
     })?;
     let verdict = ratelimit::take(env, user, quota).await;
     let result = if verdict.allowed {
-        sign_request(req, env, &session.user_id, now).await
+        sign_request(req, headers, env, &session.user_id, now).await
     } else {
         log::info("rate_limited", &[("user", user)]);
         Err(AppError::RateLimited {
@@ -122,15 +130,16 @@ async fn upload(req: &mut worker::Request, env: &worker::Env) -> Result<ApiRespo
 /// The body and signing steps, for an authenticated caller within budget.
 #[cfg(target_arch = "wasm32")]
 async fn sign_request(
-    req: &mut worker::Request,
+    req: &web_sys::Request,
+    headers: &worker::Headers,
     env: &worker::Env,
     user: &auth::verify::UserId,
     now: time::UtcTime,
 ) -> Result<ApiResponse, AppError> {
     let settings = edge::settings(env);
-    let content_type = req.headers().get("Content-Type").ok().flatten();
+    let content_type = headers.get("Content-Type").ok().flatten();
     routes::check_json_content_type(content_type.as_deref())?;
-    let body = edge::read_body_limited(req, upload::MAX_BODY_BYTES).await?;
+    let body = edge::read_body_limited(req, headers, upload::MAX_BODY_BYTES).await?;
     let policy = settings.policy.as_ref().map_err(|err| {
         edge::log_setting_error(*err);
         AppError::ServerError

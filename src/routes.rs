@@ -28,6 +28,24 @@ pub enum Route {
     UploadPreflight,
 }
 
+/// The path of a request URL as the runtime serialises it (absolute, WHATWG):
+/// from the first `/` after the authority up to `?` or `#`, still
+/// percent-encoded — routes compare it exactly. Read from the string rather
+/// than through a URL parser, which would pull IDNA tables into the wasm.
+pub fn path_of(url: &str) -> &str {
+    let rest = url.find("://").map_or(url, |i| &url[i + 3..]);
+    let Some(start) = rest.find(['/', '?', '#']) else {
+        return "/";
+    };
+    let path = &rest[start..];
+    let end = path.find(['?', '#']).unwrap_or(path.len());
+    if end == 0 {
+        "/"
+    } else {
+        &path[..end]
+    }
+}
+
 /// Selects the route, or the 404/405 to answer with. Paths match exactly and
 /// case-sensitively (the original Express route did too).
 ///
@@ -57,6 +75,25 @@ pub fn health() -> ApiResponse {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn path_of_request_urls() {
+        for (url, path) in [
+            (
+                "https://w.example/api/v1/s3/generatePreSignedURL",
+                UPLOAD_PATH,
+            ),
+            ("https://w.example:8787/healthz?x=/y#z", "/healthz"),
+            ("http://127.0.0.1:8787/a%2Fb/c#frag", "/a%2Fb/c"),
+            ("https://user:pw@w.example/p", "/p"),
+            ("https://w.example", "/"),
+            ("https://w.example?q=/healthz", "/"),
+            ("https://w.example#/healthz", "/"),
+            ("/healthz?x", "/healthz"),
+        ] {
+            assert_eq!(path_of(url), path, "{url}");
+        }
+    }
 
     #[test]
     fn known_routes() {

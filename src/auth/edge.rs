@@ -4,7 +4,7 @@
 use std::cell::RefCell;
 use std::rc::Rc;
 
-use worker::{Env, Request};
+use worker::{Env, Headers};
 
 use super::extract::extract_token;
 use super::jwks::KeySet;
@@ -56,8 +56,7 @@ fn setting_error(err: SettingError) -> AppError {
 /// # Errors
 /// The client-facing 401 / 503 (or 500 for an invalid setting), already
 /// logged with its reason.
-pub async fn authenticate(req: &Request, env: &Env, now: UtcTime) -> Result<Session, AppError> {
-    let headers = req.headers();
+pub async fn authenticate(headers: &Headers, env: &Env, now: UtcTime) -> Result<Session, AppError> {
     let authorization = headers.get("Authorization").ok().flatten();
     let cookie = headers.get("Cookie").ok().flatten();
     let token = extract_token(authorization.as_deref(), cookie.as_deref()).map_err(|e| {

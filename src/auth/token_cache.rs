@@ -83,16 +83,25 @@ impl TokenCache {
         session: Session,
         now: UtcTime,
     ) {
+        if now > session.expires_at {
+            return;
+        }
         let key = digest(source, token);
         if self.entries.len() >= self.capacity && !self.entries.contains_key(&key) {
-            self.entries.retain(|_, e| now <= e.session.expires_at);
-            self.order.retain(|k| self.entries.contains_key(k));
+            // Oldest first, O(1) per insert: a full cache under a stream of
+            // new tokens (every request a new token) must not rescan itself.
+            // Expired entries go the same way, or when `get` meets them.
             while self.entries.len() >= self.capacity {
                 let Some(oldest) = self.order.pop_front() else {
+                    self.entries.clear();
                     break;
                 };
                 self.entries.remove(&oldest);
             }
+        }
+        // Keys removed by `get` stay in `order` until popped; keep it bounded.
+        if self.order.len() >= 2 * self.capacity {
+            self.order.retain(|k| self.entries.contains_key(k));
         }
         if self
             .entries
@@ -163,13 +172,13 @@ mod tests {
     }
 
     #[test]
-    fn bounded_expired_first_then_oldest() {
+    fn bounded_oldest_first() {
         let mut c = TokenCache::with_capacity(3);
         let rules = ClaimRules::default();
         c.insert("s", "t1", &rules, session("user_1", 10), at(0)); // expires first
         c.insert("s", "t2", &rules, session("user_2", 100), at(0));
         c.insert("s", "t3", &rules, session("user_3", 100), at(0));
-        c.insert("s", "t4", &rules, session("user_4", 100), at(20)); // t1 expired: evicted
+        c.insert("s", "t4", &rules, session("user_4", 100), at(20)); // t1 (oldest) evicted
         assert_eq!(c.len(), 3);
         assert!(c.get("s", "t2", &rules, at(20)).is_some());
         c.insert("s", "t5", &rules, session("user_5", 100), at(20)); // none expired: oldest (t2) goes
@@ -178,6 +187,35 @@ mod tests {
         for t in ["t3", "t4", "t5"] {
             assert!(c.get("s", t, &rules, at(20)).is_some(), "{t}");
         }
+    }
+
+    #[test]
+    fn a_stream_of_new_tokens_stays_bounded() {
+        let mut c = TokenCache::with_capacity(8);
+        let rules = ClaimRules::default();
+        for i in 0..1000 {
+            let tok = format!("t{i}");
+            c.insert("s", &tok, &rules, session("user_1", 100), at(0));
+            if i % 3 == 0 {
+                // `get` past exp drops the entry but not its place in `order`.
+                assert!(c.get("s", &tok, &rules, at(101)).is_none());
+            }
+            assert!(c.len() <= 8);
+            assert!(c.order.len() <= 16, "order grew to {}", c.order.len());
+        }
+        assert!(c.get("s", "t998", &rules, at(0)).is_some());
+        assert!(
+            c.get("s", "t980", &rules, at(0)).is_none(),
+            "oldest evicted"
+        );
+    }
+
+    #[test]
+    fn an_expired_session_is_not_cached() {
+        let mut c = TokenCache::with_capacity(2);
+        let rules = ClaimRules::default();
+        c.insert("s", "t", &rules, session("user_1", 10), at(11));
+        assert!(c.is_empty());
     }
 
     #[test]

@@ -185,11 +185,17 @@ async fn take_from_object(env: &worker::Env, user: &str, quota: Quota) -> Option
             "https://rate-limiter.internal/take?max={}&window={}",
             quota.max, quota.window_seconds
         );
-        let mut resp = stub.fetch_with_str(&url).await?;
-        if resp.status_code() != 200 {
+        let resp: web_sys::Response = stub.fetch_with_str(&url).await?.into();
+        if resp.status() != 200 {
             return Err(worker::Error::RustError("limiter answered an error".into()));
         }
-        resp.json::<Verdict>().await
+        // `text()` in one promise; `worker::Response::json` would pull the
+        // body through a stream reader chunk by chunk.
+        let text = wasm_bindgen_futures::JsFuture::from(resp.text()?)
+            .await?
+            .as_string()
+            .unwrap_or_default();
+        Ok(serde_json::from_str::<Verdict>(&text)?)
     }
     .await;
     result.ok()

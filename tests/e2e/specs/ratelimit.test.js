@@ -116,6 +116,19 @@ describe("small window", () => {
       assert.equal(json.code, "server_error");
     });
   });
+
+  test("budget settings given as TOML numbers read like strings; a fraction is invalid", async () => {
+    await withWorker(options({ bindings: { RATE_LIMIT_MAX: 7, RATE_LIMIT_WINDOW_SECONDS: 70 } }), async (mf) => {
+      const { res } = await call(mf, "user_alice");
+      assert.equal(res.status, 200);
+      assert.equal(res.headers.get("ratelimit-policy"), '"upload";q=7;w=70');
+    });
+    await withWorker(options({ bindings: { RATE_LIMIT_MAX: 2.5 } }), async (mf) => {
+      const { res, json } = await call(mf, "user_alice");
+      assert.equal(res.status, 500);
+      assert.equal(json.code, "server_error");
+    });
+  });
 });
 
 describe("persistence", () => {

@@ -202,6 +202,44 @@ describe("body errors, in the SPEC's order", () => {
     assert.equal((await request(body, { raw: true })).res.status, 200);
   });
 
+  // A streamed body has no Content-Length: the Worker reads it chunk by
+  // chunk and stops at the limit (the fast path trusts Content-Length).
+  const chunked = (text, chunkSize) => {
+    const bytes = Buffer.from(text);
+    let at = 0;
+    return new ReadableStream({
+      pull(controller) {
+        if (at >= bytes.length) return controller.close();
+        controller.enqueue(bytes.subarray(at, at + chunkSize));
+        at += chunkSize;
+      },
+    });
+  };
+  const streamed = (text, chunkSize) =>
+    mf.dispatchFetch(WORKER, {
+      method: "POST",
+      headers: { authorization: `Bearer ${token}`, "content-type": "application/json" },
+      body: chunked(text, chunkSize),
+      duplex: "half",
+    });
+
+  test("a chunked body without Content-Length is read", async () => {
+    const res = await streamed(JSON.stringify(profile()), 7);
+    const json = await jsonBody(res);
+    assertMatchesOpenApi("POST", UPLOAD_PATH, res, json);
+    assert.equal(res.status, 200, JSON.stringify(json));
+  });
+
+  test("a chunked body over 16 KiB is 413", async () => {
+    for (const size of [16 * 1024 + 1, 64 * 1024]) {
+      const res = await streamed(JSON.stringify({ ...profile(), pad: "x".repeat(size) }), 1024);
+      const json = await jsonBody(res);
+      assertMatchesOpenApi("POST", UPLOAD_PATH, res, json);
+      assert.equal(res.status, 413, `${size}: ${JSON.stringify(json)}`);
+      assert.equal(json.code, "payload_too_large");
+    }
+  });
+
   test("a charset parameter is fine", async () => {
     for (const charset of ["utf-8", "UTF-8", "latin1"]) {
       const { res } = await request(profile(), { headers: { "content-type": `application/json; charset=${charset}` } });
