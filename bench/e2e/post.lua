@@ -3,7 +3,10 @@ local tokens = {}
 for line in io.lines(os.getenv("TOKENS")) do tokens[#tokens + 1] = line end
 local i = 0
 local body = '{"type":"profile","fileName":"avatar.jpg","contentType":"image/jpeg","size":48213}'
+-- HEALTH=1: GET /healthz instead (the runtime's fixed cost per request).
+local health = os.getenv("HEALTH") == "1"
 request = function()
+  if health then return wrk.format("GET", "/healthz") end
   i = i + 1
   local t = tokens[((i - 1) % #tokens) + 1]
   return wrk.format("POST", "/api/v1/s3/generatePreSignedURL",

@@ -113,6 +113,19 @@ mod tests {
     use std::num::NonZeroU32;
 
     #[test]
+    fn log_throttle_lets_one_line_a_minute_through_with_the_count() {
+        let mut t = LogThrottle::new(60_000);
+        assert_eq!(t.note(1_000), Some(1));
+        assert_eq!(t.note(2_000), None);
+        assert_eq!(t.note(60_999), None);
+        assert_eq!(t.note(61_000), Some(3));
+        assert_eq!(t.note(61_001), None);
+        assert_eq!(t.note(500_000), Some(2));
+        // A clock that steps back does not unlock or panic.
+        assert_eq!(t.note(10), None);
+    }
+
+    #[test]
     fn local_fallback_enforces_the_same_budget_per_user() {
         let quota = Quota {
             max: NonZeroU32::new(3).unwrap(),
@@ -160,17 +173,58 @@ mod tests {
 /// Asks the user's `RateLimiter` object for one unit; when the object cannot
 /// be reached or answers nonsense, decides with the isolate-local fallback
 /// (README: "If the Durable Object cannot be reached").
+/// Lets one log line through per `interval_ms`, counting what it held back.
+#[derive(Debug)]
+pub struct LogThrottle {
+    interval_ms: u64,
+    last_ms: Option<u64>,
+    count: u64,
+}
+
+impl LogThrottle {
+    pub const fn new(interval_ms: u64) -> Self {
+        Self {
+            interval_ms,
+            last_ms: None,
+            count: 0,
+        }
+    }
+
+    /// Records one event at `now_ms`; `Some(n)` (events since the last line,
+    /// this one included) when a line should be written now.
+    pub fn note(&mut self, now_ms: u64) -> Option<u64> {
+        self.count += 1;
+        let due = self
+            .last_ms
+            .is_none_or(|last| now_ms.saturating_sub(last) >= self.interval_ms);
+        if !due {
+            return None;
+        }
+        self.last_ms = Some(now_ms);
+        Some(std::mem::take(&mut self.count))
+    }
+}
+
 #[cfg(target_arch = "wasm32")]
 pub async fn take(env: &worker::Env, user: &str, quota: Quota) -> Verdict {
     thread_local! {
         static FALLBACK: std::cell::RefCell<LocalLimiter> =
             std::cell::RefCell::new(LocalLimiter::with_capacity(10_000));
+        static FALLBACK_LOG: std::cell::RefCell<LogThrottle> =
+            const { std::cell::RefCell::new(LogThrottle::new(60_000)) };
     }
     if let Some(verdict) = take_from_object(env, user, quota).await {
         return verdict;
     }
-    crate::log::warn("ratelimit_fallback", &[("user", user)]);
     let now_ms = worker::Date::now().as_millis();
+    // One warning per isolate per minute, with the count since the last:
+    // an outage must not turn every request into a log line.
+    if let Some(count) = FALLBACK_LOG.with(|l| l.borrow_mut().note(now_ms)) {
+        crate::log::warn(
+            "ratelimit_fallback",
+            &[("user", user), ("fallbacks", &count.to_string())],
+        );
+    }
     FALLBACK.with(|f| f.borrow_mut().take(user, now_ms, quota))
 }
 
