@@ -58,11 +58,18 @@ async fn fetch(
     let method = req.method();
     let url = req.url();
     let path = routes::path_of(&url);
+    let route_name = match path {
+        routes::UPLOAD_PATH => "upload",
+        routes::HEALTH_PATH => "health",
+        _ => "other",
+    };
+    let log = log::RequestLog::new(route_name, &method, worker::Date::now().as_millis());
     let resp = if path == routes::UPLOAD_PATH {
-        upload_route(routes::route(&method, path), &req, &env).await
+        upload_route(routes::route(&method, path), &req, &env, &log).await
     } else {
         respond_without_io(&method, path)
     };
+    log::request(&log, resp.status, worker::Date::now().as_millis());
     edge::to_web_response(&resp)
 }
 
@@ -73,6 +80,7 @@ async fn upload_route(
     route: Result<Route, AppError>,
     req: &web_sys::Request,
     env: &worker::Env,
+    log: &log::RequestLog,
 ) -> ApiResponse {
     let settings = edge::settings(env);
     let headers = edge::headers_of(req);
@@ -81,15 +89,20 @@ async fn upload_route(
         Ok(cors) => cors,
         Err(err) => {
             edge::log_setting_error(*err);
+            log.reason(AppError::ServerError.code());
             return AppError::ServerError.to_response();
         }
     };
     let mut resp = match route {
         Ok(Route::UploadPreflight) => return cors::preflight(cors, origin.as_deref()),
-        Ok(_) => upload(req, &headers, env)
-            .await
-            .unwrap_or_else(|err| err.to_response()),
-        Err(err) => err.to_response(),
+        Ok(_) => upload(req, &headers, env, log).await.unwrap_or_else(|err| {
+            log.reason(err.code());
+            err.to_response()
+        }),
+        Err(err) => {
+            log.reason(err.code());
+            err.to_response()
+        }
     };
     cors::apply(&mut resp, cors, origin.as_deref());
     resp
@@ -104,10 +117,12 @@ async fn upload(
     req: &web_sys::Request,
     headers: &worker::Headers,
     env: &worker::Env,
+    log: &log::RequestLog,
 ) -> Result<ApiResponse, AppError> {
     let now = time::UtcTime::from_unix_millis(worker::Date::now().as_millis());
-    let session = auth::authenticate(headers, env, now).await?;
+    let session = auth::authenticate(headers, env, now, log).await?;
     let user = session.user_id.as_str();
+    log.user(user);
 
     let quota = edge::settings(env).quota.map_err(|err| {
         edge::log_setting_error(err);
@@ -117,12 +132,14 @@ async fn upload(
     let result = if verdict.allowed {
         sign_request(req, headers, env, &session.user_id, now).await
     } else {
-        log::info("rate_limited", &[("user", user)]);
         Err(AppError::RateLimited {
             retry_after_secs: verdict.retry_after_seconds.unwrap_or(1),
         })
     };
-    let mut resp = result.unwrap_or_else(|err| err.to_response());
+    let mut resp = result.unwrap_or_else(|err| {
+        log.reason(err.code());
+        err.to_response()
+    });
     ratelimit::apply_headers(&mut resp, quota, &verdict);
     Ok(resp)
 }
@@ -144,20 +161,10 @@ async fn sign_request(
         edge::log_setting_error(*err);
         AppError::ServerError
     })?;
-    let upload = upload::validate(&body, policy).inspect_err(|err| {
-        log::info(
-            "upload_refused",
-            &[("reason", err.code()), ("user", user.as_str())],
-        );
-    })?;
+    let upload = upload::validate(&body, policy)?;
     let storage = settings.storage.as_ref().map_err(|err| {
         edge::log_setting_error(*err);
         AppError::UrlGenerationFailed
     })?;
-    let resp = routes::signed_upload(&upload, user, storage, now)?;
-    log::info(
-        "url_issued",
-        &[("user", user.as_str()), ("type", &upload.type_name)],
-    );
-    Ok(resp)
+    routes::signed_upload(&upload, user, storage, now)
 }

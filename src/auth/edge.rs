@@ -54,21 +54,22 @@ fn setting_error(err: SettingError) -> AppError {
 /// Authenticates `req`.
 ///
 /// # Errors
-/// The client-facing 401 / 503 (or 500 for an invalid setting), already
-/// logged with its reason.
-pub async fn authenticate(headers: &Headers, env: &Env, now: UtcTime) -> Result<Session, AppError> {
+/// The client-facing 401 / 503 (or 500 for an invalid setting), with its
+/// reason noted in `request_log`.
+pub async fn authenticate(
+    headers: &Headers,
+    env: &Env,
+    now: UtcTime,
+    request_log: &log::RequestLog,
+) -> Result<Session, AppError> {
     let authorization = headers.get("Authorization").ok().flatten();
     let cookie = headers.get("Cookie").ok().flatten();
     let token = extract_token(authorization.as_deref(), cookie.as_deref()).map_err(|e| {
-        log::info("auth_failed", &[("reason", e.reason())]);
+        request_log.reason(e.reason());
         e.to_app_error(false)
     })?;
     let fail = |e: AuthError| {
-        if e == AuthError::KeysUnavailable {
-            log::warn("auth_unavailable", &[("reason", e.reason())]);
-        } else {
-            log::info("auth_failed", &[("reason", e.reason())]);
-        }
+        request_log.reason(e.reason());
         e.to_app_error(true)
     };
 

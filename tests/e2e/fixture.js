@@ -5,6 +5,7 @@ import { existsSync, readFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { Miniflare } from "miniflare";
+import { captureStdio, noteBindings } from "./logs.js";
 
 const here = dirname(fileURLToPath(import.meta.url));
 export const ROOT = resolve(here, "../..");
@@ -72,10 +73,12 @@ export function startWorker(opts = {}) {
     outboundService:
       opts.outbound ?? (() => new Response("outbound fetch not expected in this test", { status: 599 })),
   };
+  noteBindings(main.bindings);
   const persist = opts.persistTo
     ? { kvPersist: join(opts.persistTo, "kv"), durableObjectsPersist: join(opts.persistTo, "do") }
     : {};
-  if (opts.rateLimiter !== "broken") return new Miniflare({ ...main, ...persist });
+  const stdio = { handleRuntimeStdio: captureStdio };
+  if (opts.rateLimiter !== "broken") return new Miniflare({ ...main, ...persist, ...stdio });
   const broken = {
     name: "broken-limiter",
     modules: true,
@@ -83,7 +86,7 @@ export function startWorker(opts = {}) {
     script: 'export class Broken { fetch() { throw new Error("limiter down"); } }\nexport default { fetch() { return new Response(null, { status: 404 }); } };',
     durableObjects: { BROKEN: { className: "Broken", useSQLite: true } },
   };
-  return new Miniflare({ workers: [main, broken], ...persist });
+  return new Miniflare({ workers: [main, broken], ...persist, ...stdio });
 }
 
 /** Runs `fn(mf)` against a started Worker and disposes it afterwards. */

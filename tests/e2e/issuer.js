@@ -3,6 +3,7 @@
 // Miniflare's outboundService, a count of JWKS fetches, and an outage switch.
 import { createHash, generateKeyPairSync, sign } from "node:crypto";
 import { exportJWK, generateKeyPair, SignJWT } from "jose";
+import { noteToken } from "./logs.js";
 
 export const ISSUER = "https://clerk.example.test";
 export const JWKS_URL = `${ISSUER}/.well-known/jwks.json`;
@@ -83,14 +84,18 @@ export class Issuer {
   async token(kid, claims = {}, header = {}) {
     const { privateKey } = this.keys.get(kid);
     const payload = Object.fromEntries(Object.entries(this.claims(claims)).filter(([, v]) => v !== undefined));
-    return new SignJWT(payload).setProtectedHeader({ alg: "RS256", kid, typ: "JWT", ...header }).sign(privateKey);
+    const token = await new SignJWT(payload).setProtectedHeader({ alg: "RS256", kid, typ: "JWT", ...header }).sign(privateKey);
+    noteToken(token);
+    return token;
   }
 
   /** A token signed by raw node:crypto with any key, any header (for attacks). */
   rawToken(header, payload, signingKid) {
     const input = `${b64url(JSON.stringify(header))}.${b64url(JSON.stringify(payload))}`;
     // node:crypto signs with a KeyObject or a WebCrypto CryptoKey alike.
-    return `${input}.${b64url(sign("sha256", Buffer.from(input), this.keys.get(signingKid).privateKey))}`;
+    const token = `${input}.${b64url(sign("sha256", Buffer.from(input), this.keys.get(signingKid).privateKey))}`;
+    noteToken(token);
+    return token;
   }
 }
 

@@ -6,6 +6,7 @@ import { join } from "node:path";
 import Ajv2020 from "ajv/dist/2020.js";
 import { parse } from "yaml";
 import { ROOT } from "./fixture.js";
+import { noteSensitive } from "./logs.js";
 
 const doc = parse(readFileSync(join(ROOT, "docs/openapi.yaml"), "utf8"));
 const ajv = new Ajv2020({ strict: false, allErrors: true });
@@ -27,6 +28,8 @@ const validators = new Map();
  * document says `method path` answers with that status.
  */
 export function assertMatchesOpenApi(method, path, res, body) {
+  const signature = typeof body?.data?.url === "string" && new URL(body.data.url).searchParams.get("X-Amz-Signature");
+  if (signature) noteSensitive("url signature", signature);
   const op = doc.paths[path]?.[method.toLowerCase()];
   assert.ok(op, `${method} ${path} is not documented`);
   const status = String(res.status);
