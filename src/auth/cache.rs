@@ -15,6 +15,7 @@ use std::rc::Rc;
 
 use std::time::Duration;
 
+use futures_util::StreamExt;
 use serde::{Deserialize, Serialize};
 use worker::kv::KvStore;
 use worker::{AbortSignal, Delay, Fetch, Headers, Method, Request, RequestInit};
@@ -262,12 +263,25 @@ async fn fetch_jwks(url: &str) -> Result<String, &'static str> {
     if response.status_code() != 200 {
         return Err("bad_status");
     }
-    let body = response
-        .text()
-        .await
-        .map_err(|_| "unreachable_or_timeout")?;
-    if body.len() > MAX_JWKS_BYTES {
+    // Bounded before and while reading: a declared length over the limit is
+    // refused unread, and a body without one stops at the limit.
+    let declared = response
+        .headers()
+        .get("Content-Length")
+        .ok()
+        .flatten()
+        .and_then(|v| v.trim().parse::<u64>().ok());
+    if declared.is_some_and(|len| len > MAX_JWKS_BYTES as u64) {
         return Err("too_large");
     }
-    Ok(body)
+    let mut stream = response.stream().map_err(|_| "unreachable_or_timeout")?;
+    let mut body = Vec::new();
+    while let Some(chunk) = stream.next().await {
+        let chunk = chunk.map_err(|_| "unreachable_or_timeout")?;
+        if body.len() + chunk.len() > MAX_JWKS_BYTES {
+            return Err("too_large");
+        }
+        body.extend_from_slice(&chunk);
+    }
+    String::from_utf8(body).map_err(|_| "malformed_jwks")
 }

@@ -48,6 +48,8 @@ export function wranglerVars() {
  * @param {string} [opts.persistTo] directory for KV and Durable Object state
  * @param {"broken"|"absent"} [opts.rateLimiter] bind RATE_LIMITER to an object
  *   that throws on every request, or leave it unbound (failure-policy tests)
+ * @param {"broken"} [opts.kv] bind JWKS_CACHE to a KV look-alike whose reads
+ *   throw and whose writes reject (fault tests)
  */
 export function startWorker(opts = {}) {
   const script = join(BUILD_DIR, "index.js");
@@ -66,7 +68,8 @@ export function startWorker(opts = {}) {
     modulesRoot: BUILD_DIR,
     modulesRules: [{ type: "CompiledWasm", include: ["**/*.wasm"], fallthrough: true }],
     compatibilityDate: compatibilityDate(),
-    kvNamespaces: ["JWKS_CACHE"],
+    kvNamespaces: opts.kv === "broken" ? [] : ["JWKS_CACHE"],
+    wrappedBindings: opts.kv === "broken" ? { JWKS_CACHE: "broken-kv" } : {},
     durableObjects: rateLimiter,
     bindings: { ...wranglerVars(), ...(opts.bindings ?? {}) },
     // No test reaches the network: any fetch the Worker makes is answered here.
@@ -78,15 +81,28 @@ export function startWorker(opts = {}) {
     ? { kvPersist: join(opts.persistTo, "kv"), durableObjectsPersist: join(opts.persistTo, "do") }
     : {};
   const stdio = { handleRuntimeStdio: captureStdio };
-  if (opts.rateLimiter !== "broken") return new Miniflare({ ...main, ...persist, ...stdio });
-  const broken = {
-    name: "broken-limiter",
-    modules: true,
-    compatibilityDate: main.compatibilityDate,
-    script: 'export class Broken { fetch() { throw new Error("limiter down"); } }\nexport default { fetch() { return new Response(null, { status: 404 }); } };',
-    durableObjects: { BROKEN: { className: "Broken", useSQLite: true } },
-  };
-  return new Miniflare({ workers: [main, broken], ...persist, ...stdio });
+  const extra = [];
+  if (opts.rateLimiter === "broken") {
+    extra.push({
+      name: "broken-limiter",
+      modules: true,
+      compatibilityDate: main.compatibilityDate,
+      script: 'export class Broken { fetch() { throw new Error("limiter down"); } }\nexport default { fetch() { return new Response(null, { status: 404 }); } };',
+      durableObjects: { BROKEN: { className: "Broken", useSQLite: true } },
+    });
+  }
+  if (opts.kv === "broken") {
+    extra.push({
+      name: "broken-kv",
+      modules: true,
+      script:
+        'const down = () => { throw new Error("kv down"); };\n' +
+        'const rejects = async () => { throw new Error("kv down"); };\n' +
+        "export default function () { return { get: down, getWithMetadata: down, list: down, put: rejects, delete: rejects }; }",
+    });
+  }
+  if (extra.length === 0) return new Miniflare({ ...main, ...persist, ...stdio });
+  return new Miniflare({ workers: [main, ...extra], ...persist, ...stdio });
 }
 
 /** Runs `fn(mf)` against a started Worker and disposes it afterwards. */
