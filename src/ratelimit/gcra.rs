@@ -5,7 +5,8 @@
 //! bucket would be full again. A quota of `max` per `window` emits one unit
 //! every `window / max`; a request is allowed while it would not push TAT
 //! more than one window ahead of now — so a full bucket allows a burst of
-//! exactly `max`, then one every `window / max`. Times are milliseconds.
+//! exactly `max`, then one every `window / max`. Times are milliseconds, the TAT exact to a fraction
+//! of one (see [`Tat`]).
 
 use std::num::NonZeroU32;
 
@@ -43,7 +44,7 @@ struct Emission {
 pub enum Decision {
     Allow {
         /// The new TAT to store.
-        tat_ms: u64,
+        tat: Tat,
         /// Requests still allowed right now.
         remaining: u32,
         /// Whole seconds until the budget is full again.
@@ -57,30 +58,71 @@ pub enum Decision {
     },
 }
 
+/// A theoretical arrival time, exactly: `ms + rem / den` milliseconds since
+/// the epoch, `den` being the quota's `max`. Fractions matter: with
+/// `window / max` not a whole number of ms, rounding the TAT to whole ms on
+/// every request adds up and costs part of a burst (33 per second let only
+/// 32 through). Every part fits a JavaScript number and an SQLite column.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Tat {
+    pub ms: u64,
+    /// `< den`.
+    pub rem: u32,
+    /// `≥ 1`.
+    pub den: u32,
+}
+
+impl Tat {
+    /// In units of `1/den` ms. A TAT stored under another quota is rounded
+    /// *up*: never more budget than either quota gives.
+    fn scaled(self, den: u128) -> u128 {
+        let own = u128::from(self.den.max(1));
+        let exact = u128::from(self.ms) * own + u128::from(self.rem);
+        if own == den {
+            exact
+        } else {
+            (exact * den).div_ceil(own)
+        }
+    }
+
+    fn from_scaled(scaled: u128, den: u128) -> Self {
+        Self {
+            ms: u64::try_from(scaled / den).unwrap_or(u64::MAX),
+            rem: u32::try_from(scaled % den).unwrap_or(0),
+            den: u32::try_from(den).unwrap_or(u32::MAX),
+        }
+    }
+
+    /// Rounded up to whole ms: when the bucket is full again.
+    pub fn ceil_ms(self) -> u64 {
+        self.ms.saturating_add(u64::from(self.rem > 0))
+    }
+}
+
 fn ceil_div(a: u128, b: u128) -> u64 {
     u64::try_from(a.div_ceil(b)).unwrap_or(u64::MAX)
 }
 
 /// Decides one request at `now_ms` given the stored TAT (`None` for a user
 /// never seen, or whose state was lost: a full bucket).
-pub fn check(stored_tat_ms: Option<u64>, now_ms: u64, quota: Quota) -> Decision {
+pub fn check(stored: Option<Tat>, now_ms: u64, quota: Quota) -> Decision {
     let window = u128::from(quota.window_ms());
     let e = quota.emission();
+    // Everything in units of 1/den ms, so `window / max` is exact.
+    let now_scaled = u128::from(now_ms) * e.den;
     // A TAT in the past means a full bucket; clocks that step backwards
     // cannot make it look fuller than full.
-    let tat = stored_tat_ms.unwrap_or(now_ms).max(now_ms);
-    // Work in units of 1/den ms so `window / max` stays exact within one
-    // decision. The stored TAT is rounded *up* to a whole ms: never more than
-    // the quota, at the price of at most 1 ms of delay per request.
-    let ahead_scaled = u128::from(tat - now_ms) * e.den; // how far TAT is ahead of now
+    let tat_scaled = stored
+        .map_or(now_scaled, |t| t.scaled(e.den))
+        .max(now_scaled);
+    let ahead_scaled = tat_scaled - now_scaled; // how far TAT is ahead of now
     let new_ahead_scaled = ahead_scaled + e.num;
     let window_scaled = window * e.den;
     if new_ahead_scaled <= window_scaled {
-        let new_tat = now_ms.saturating_add(ceil_div(new_ahead_scaled, e.den));
         // Units left = (window - new_ahead) / emission.
         let remaining = (window_scaled - new_ahead_scaled) / e.num;
         Decision::Allow {
-            tat_ms: new_tat,
+            tat: Tat::from_scaled(now_scaled + new_ahead_scaled, e.den),
             remaining: u32::try_from(remaining).unwrap_or(u32::MAX),
             reset_seconds: ceil_div(new_ahead_scaled, e.den * 1000),
         }
@@ -105,11 +147,11 @@ mod tests {
     }
 
     /// Runs `n` requests at `now`, threading the state; returns how many passed.
-    fn burst(state: &mut Option<u64>, now: u64, n: u32, q: Quota) -> u32 {
+    fn burst(state: &mut Option<Tat>, now: u64, n: u32, q: Quota) -> u32 {
         let mut allowed = 0;
         for _ in 0..n {
-            if let Decision::Allow { tat_ms, .. } = check(*state, now, q) {
-                *state = Some(tat_ms);
+            if let Decision::Allow { tat, .. } = check(*state, now, q) {
+                *state = Some(tat);
                 allowed += 1;
             }
         }
@@ -132,14 +174,14 @@ mod tests {
         for expected in (0..20).rev() {
             match check(s, T0, q) {
                 Decision::Allow {
-                    tat_ms,
+                    tat,
                     remaining,
                     reset_seconds,
                 } => {
                     assert_eq!(remaining, expected);
                     // Each spent unit takes 3 s to come back.
                     assert_eq!(reset_seconds, u64::from(20 - expected) * 3);
-                    s = Some(tat_ms);
+                    s = Some(tat);
                 }
                 Decision::Deny { .. } => panic!("denied early"),
             }
@@ -207,24 +249,48 @@ mod tests {
     }
 
     #[test]
-    fn uneven_emission_intervals_never_exceed_the_quota() {
-        // 3 per 10 s: 3333.3 ms each; over 100 s at most 30 (+3 burst) fit.
-        // Rounding the stored TAT up to whole ms may delay a unit by < 1 ms
-        // per request, so polling on a 100 ms grid may miss the last one.
+    fn uneven_emission_intervals_are_exact() {
+        // 3 per 10 s: 3333.3 ms each. Over [0, 100 s]: the burst of 3, then
+        // one per 3333.3 ms step passed: 30 — 33 in all, however it is polled.
         let q = quota(3, 10);
         let mut s = None;
         let mut allowed = burst(&mut s, T0, 3, q);
         for ms in (100..=100_000).step_by(100) {
             allowed += burst(&mut s, T0 + ms, 1, q);
         }
-        assert!((32..=33).contains(&allowed), "{allowed}");
-        // Polled every millisecond, nothing is lost beyond the rounding.
+        assert_eq!(allowed, 33);
         let mut s = None;
         let mut allowed = 0;
         for ms in 0..=100_000 {
             allowed += burst(&mut s, T0 + ms, 1, q);
         }
-        assert!((32..=33).contains(&allowed), "{allowed}");
+        assert_eq!(allowed, 33);
+    }
+
+    #[test]
+    fn a_burst_is_the_whole_budget_when_window_over_max_is_fractional() {
+        // Found by the property test: rounding the TAT to whole ms on each
+        // request let only 32 of 33 through.
+        for (max, window) in [(33, 1), (7, 1), (3, 10), (999, 7), (60_000, 1)] {
+            let mut s = None;
+            assert_eq!(
+                burst(&mut s, T0, max + 5, quota(max, window)),
+                max,
+                "{max}/{window}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_tat_stored_under_another_quota_is_rounded_up() {
+        let mut s = None;
+        burst(&mut s, T0, 2, quota(3, 10)); // TAT = T0 + 6666.67 ms
+        let tat = s.unwrap();
+        assert_eq!((tat.ms, tat.rem, tat.den), (T0 + 6_666, 2, 3));
+        assert_eq!(tat.ceil_ms(), T0 + 6_667);
+        // In 1/7 ms: 6666.67 ms is 46666.67 units, rounded up.
+        assert_eq!(tat.scaled(7) - u128::from(T0) * 7, 46_667);
+        assert_eq!(tat.scaled(3) - u128::from(T0) * 3, 20_000);
     }
 
     #[test]
@@ -263,7 +329,11 @@ mod tests {
         assert_eq!(
             check(None, T0, quota(20, 60)),
             Decision::Allow {
-                tat_ms: T0 + 3_000,
+                tat: Tat {
+                    ms: T0 + 3_000,
+                    rem: 0,
+                    den: 20
+                },
                 remaining: 19,
                 reset_seconds: 3
             }

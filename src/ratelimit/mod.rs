@@ -78,7 +78,7 @@ pub fn apply_headers(resp: &mut ApiResponse, quota: Quota, verdict: &Verdict) {
 /// unlimited budget. Bounded: at most `capacity` users.
 #[derive(Debug)]
 pub struct LocalLimiter {
-    tats: std::collections::HashMap<String, u64>,
+    tats: std::collections::HashMap<String, gcra::Tat>,
     capacity: usize,
 }
 
@@ -94,14 +94,14 @@ impl LocalLimiter {
     pub fn take(&mut self, user: &str, now_ms: u64, quota: Quota) -> Verdict {
         if self.tats.len() >= self.capacity && !self.tats.contains_key(user) {
             // Users whose budget is full again carry no state worth keeping.
-            self.tats.retain(|_, tat| *tat > now_ms);
+            self.tats.retain(|_, tat| tat.ceil_ms() > now_ms);
             if self.tats.len() >= self.capacity {
                 self.tats.clear();
             }
         }
         let decision = gcra::check(self.tats.get(user).copied(), now_ms, quota);
-        if let gcra::Decision::Allow { tat_ms, .. } = decision {
-            self.tats.insert(user.to_owned(), tat_ms);
+        if let gcra::Decision::Allow { tat, .. } = decision {
+            self.tats.insert(user.to_owned(), tat);
         }
         Verdict::from(decision)
     }

@@ -19,17 +19,34 @@ use worker::{durable_object, Date, DurableObject, Env, Request, Response, Result
 use super::gcra::{self, Quota};
 use super::Verdict;
 
-/// One row: the theoretical arrival time (ms since the epoch, as a REAL:
-/// exact below 2^53).
-const CREATE: &str =
-    "CREATE TABLE IF NOT EXISTS gcra (id INTEGER PRIMARY KEY CHECK (id = 0), tat REAL NOT NULL)";
-const SELECT: &str = "SELECT tat FROM gcra WHERE id = 0";
-const UPSERT: &str =
-    "INSERT INTO gcra (id, tat) VALUES (0, ?) ON CONFLICT(id) DO UPDATE SET tat = excluded.tat";
+/// One row: the exact theoretical arrival time, `ms + rem / den` ms since
+/// the epoch ([`gcra::Tat`]; each part exact as a JavaScript number).
+/// (`gcra_v2`: the first table kept whole ms, which lost part of a burst
+/// when `window / max` was fractional.)
+const CREATE: &str = "CREATE TABLE IF NOT EXISTS gcra_v2 (id INTEGER PRIMARY KEY CHECK (id = 0), \
+     ms REAL NOT NULL, rem INTEGER NOT NULL, den INTEGER NOT NULL)";
+const SELECT: &str = "SELECT ms, rem, den FROM gcra_v2 WHERE id = 0";
+const UPSERT: &str = "INSERT INTO gcra_v2 (id, ms, rem, den) VALUES (0, ?, ?, ?) \
+     ON CONFLICT(id) DO UPDATE SET ms = excluded.ms, rem = excluded.rem, den = excluded.den";
 
 #[derive(Deserialize)]
 struct Row {
-    tat: f64,
+    ms: f64,
+    rem: f64,
+    den: f64,
+}
+
+impl Row {
+    /// `None` for a row that is not a valid TAT.
+    fn tat(&self) -> Option<gcra::Tat> {
+        let den = number_to_u32(self.den).filter(|d| *d >= 1)?;
+        let rem = number_to_u32(self.rem).filter(|r| *r < den)?;
+        Some(gcra::Tat {
+            ms: number_to_ms(self.ms)?,
+            rem,
+            den,
+        })
+    }
 }
 
 #[durable_object]
@@ -45,7 +62,7 @@ pub struct RateLimiter {
 enum Mirror {
     NotLoaded,
     /// The row's TAT; `None` when there is no row yet.
-    Loaded(Option<u64>),
+    Loaded(Option<gcra::Tat>),
 }
 
 impl std::fmt::Debug for RateLimiter {
@@ -87,6 +104,11 @@ fn number_to_ms(n: f64) -> Option<u64> {
     (n.is_finite() && n >= 0.0).then_some(n as u64)
 }
 
+#[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
+fn number_to_u32(n: f64) -> Option<u32> {
+    (n.is_finite() && n >= 0.0 && n <= f64::from(u32::MAX) && n.fract() == 0.0).then_some(n as u32)
+}
+
 impl DurableObject for RateLimiter {
     fn new(state: State, _env: Env) -> Self {
         Self {
@@ -107,16 +129,28 @@ impl DurableObject for RateLimiter {
         } else {
             sql.exec(CREATE, None)?;
             let row = sql.exec(SELECT, None)?.to_array::<Row>()?;
-            let tat = row.first().and_then(|r| number_to_ms(r.tat));
+            let tat =
+                match row.first() {
+                    None => None,
+                    // A row we cannot read is an error, not a full bucket.
+                    Some(r) => Some(r.tat().ok_or_else(|| {
+                        worker::Error::RustError("unreadable rate-limit row".into())
+                    })?),
+                };
             self.tat.set(Mirror::Loaded(tat));
             tat
         };
         let now_ms = Date::now().as_millis();
         let decision = gcra::check(stored, now_ms, quota);
-        if let gcra::Decision::Allow { tat_ms, .. } = decision {
+        if let gcra::Decision::Allow { tat, .. } = decision {
             // Memory follows the row only once the write has succeeded.
-            sql.exec(UPSERT, vec![ms_to_number(tat_ms).into()])?;
-            self.tat.set(Mirror::Loaded(Some(tat_ms)));
+            let values = vec![
+                ms_to_number(tat.ms).into(),
+                f64::from(tat.rem).into(),
+                f64::from(tat.den).into(),
+            ];
+            sql.exec(UPSERT, values)?;
+            self.tat.set(Mirror::Loaded(Some(tat)));
         }
         Response::from_json(&Verdict::from(decision))
     }

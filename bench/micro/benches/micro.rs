@@ -267,7 +267,11 @@ fn ratelimit(c: &mut Criterion) {
     c.bench_function("ratelimit/gcra decision", |b| {
         b.iter(|| {
             gcra::check(
-                black_box(Some(1_795_600_803_000)),
+                black_box(Some(gcra::Tat {
+                    ms: 1_795_600_803_000,
+                    rem: 0,
+                    den: 20,
+                })),
                 black_box(1_795_600_800_000),
                 quota,
             )

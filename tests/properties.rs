@@ -1,0 +1,234 @@
+//! Property tests (issue 9), over the pure core with arbitrary input:
+//! - any accepted upload's key is `{prefix}/{sub}/{type}/{fileName}` and
+//!   percent-decodes back from the signed URL and the link;
+//! - the canonical query, and the query of every pre-signed URL, is sorted
+//!   and single-encoded;
+//! - GCRA never allows more than its budget: at most `max` at one instant,
+//!   and at most `max` + what refills (`max` per window) over any interval.
+
+use std::num::NonZeroU32;
+
+use proptest::prelude::*;
+use upload_signer::auth::verify::UserId;
+use upload_signer::config::storage_config;
+use upload_signer::ratelimit::gcra::{self, Decision, Quota};
+use upload_signer::routes::signed_upload;
+use upload_signer::sigv4::canonical::canonical_query;
+use upload_signer::time::UtcTime;
+use upload_signer::upload::{validate, Policy};
+
+/// Strict percent-decoding: `%XX` only, everything else literal, UTF-8 out.
+fn percent_decode(s: &str) -> Option<String> {
+    let mut out = Vec::with_capacity(s.len());
+    let mut bytes = s.bytes();
+    while let Some(b) = bytes.next() {
+        if b == b'%' {
+            let hi = (bytes.next()? as char).to_digit(16)?;
+            let lo = (bytes.next()? as char).to_digit(16)?;
+            out.push(u8::try_from(hi * 16 + lo).ok()?);
+        } else {
+            out.push(b);
+        }
+    }
+    String::from_utf8(out).ok()
+}
+
+/// What SigV4 leaves unencoded, plus the `%XX` escapes it produces.
+fn is_single_encoded(s: &str) -> bool {
+    let b = s.as_bytes();
+    let mut i = 0;
+    while i < b.len() {
+        match b[i] {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' => i += 1,
+            b'%' if i + 2 < b.len()
+                && b[i + 1].is_ascii_hexdigit()
+                && b[i + 2].is_ascii_hexdigit() =>
+            {
+                // Upper-case hex, as SigV4 requires.
+                if b[i + 1].is_ascii_lowercase() || b[i + 2].is_ascii_lowercase() {
+                    return false;
+                }
+                i += 3;
+            }
+            _ => return false,
+        }
+    }
+    true
+}
+
+/// File names: mostly plausible (`name.ext` with allowed and other
+/// extensions), plus anything at all.
+fn file_name() -> impl Strategy<Value = String> {
+    prop_oneof![
+        (
+            "\\PC{1,40}",
+            prop::sample::select(vec![
+                "png", "JPG", "jpeg", "webp", "pdf", "gif", "exe", "svg", ""
+            ]),
+        )
+            .prop_map(|(stem, ext)| format!("{stem}.{ext}")),
+        "\\PC{0,80}",
+        any::<String>(),
+    ]
+}
+
+#[allow(clippy::expect_used)] // a fixed, valid test configuration
+fn storage(prefix: &str) -> upload_signer::config::StorageConfig {
+    storage_config(|name| {
+        Some(
+            match name {
+                "S3_BUCKET" => "bucket-prop",
+                "S3_ACCESS_KEY_ID" => "AKIDPROPTEST",
+                "S3_SECRET_ACCESS_KEY" => "prop-test-secret",
+                "S3_KEY_PREFIX" => prefix,
+                "S3_ENDPOINT" => "https://s3.example.test",
+                "S3_FORCE_PATH_STYLE" => "true",
+                _ => return None,
+            }
+            .to_owned(),
+        )
+    })
+    .expect("test storage settings are valid")
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 2000, ..ProptestConfig::default() })]
+
+    #[test]
+    fn accepted_upload_keys_are_scoped_and_round_trip(
+        sub in "[A-Za-z0-9_-]{1,64}",
+        type_name in prop::sample::select(vec!["profile", "company", "institution", "project", "resume", "nope", ""]),
+        name in file_name(),
+        prefix in prop::sample::select(vec!["user-uploads", "a/b c", "é/x+y"]),
+    ) {
+        let body = serde_json::json!({ "type": type_name, "fileName": name }).to_string();
+        let Ok(upload) = validate(body.as_bytes(), &Policy::default()) else {
+            return Ok(()); // refused: nothing to sign
+        };
+        let user = UserId::new(&sub).unwrap();
+        let resp = signed_upload(&upload, &user, &storage(prefix), UtcTime::from_unix_seconds(1_790_000_000)).unwrap();
+        let json: serde_json::Value = serde_json::from_str(&resp.body).unwrap();
+        let data = &json["data"];
+        let key = data["key"].as_str().unwrap();
+        let scope = format!("{prefix}/{sub}/{type_name}/");
+        prop_assert!(key.starts_with(&scope), "{key} outside {scope}");
+        prop_assert_eq!(&key[scope.len()..], name.as_str());
+        prop_assert!(!name.contains('/'));
+
+        // The signed URL's path and the link decode to exactly the key.
+        let url = data["url"].as_str().unwrap();
+        let path = url.strip_prefix("https://s3.example.test/bucket-prop/").unwrap();
+        let (path, query) = path.split_once('?').unwrap();
+        prop_assert!(path.split('/').all(is_single_encoded), "{path}");
+        prop_assert_eq!(percent_decode(path), Some(key.to_owned()));
+        let link = data["link"].as_str().unwrap().strip_prefix("https://s3.example.test/bucket-prop/").unwrap();
+        prop_assert_eq!(percent_decode(link), Some(key.to_owned()));
+        // And its query is sorted and single-encoded, whatever the key.
+        let pairs: Vec<(&str, &str)> = query.split('&').map(|p| p.split_once('=').unwrap()).collect();
+        // Sorted, with the signature appended last (it signs the rest).
+        let (last, signed) = pairs.split_last().unwrap();
+        prop_assert_eq!(last.0, "X-Amz-Signature");
+        prop_assert!(signed.windows(2).all(|w| w[0] < w[1]), "{query}");
+        for (k, v) in &pairs {
+            prop_assert!(is_single_encoded(k) && is_single_encoded(v), "{k}={v}");
+        }
+        let credential = pairs.iter().find(|(k, _)| *k == "X-Amz-Credential").unwrap().1;
+        prop_assert_eq!(
+            percent_decode(credential),
+            Some("AKIDPROPTEST/20260921/us-east-1/s3/aws4_request".to_owned())
+        );
+    }
+
+    #[test]
+    fn canonical_query_is_sorted_and_single_encoded(
+        params in prop::collection::vec((any::<String>(), any::<String>()), 0..8),
+    ) {
+        let refs: Vec<(&str, &str)> = params.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+        let query = canonical_query(refs.iter().copied());
+        if params.is_empty() {
+            prop_assert_eq!(query, "");
+            return Ok(());
+        }
+        let pairs: Vec<(&str, &str)> = query.split('&').map(|p| p.split_once('=').unwrap()).collect();
+        prop_assert_eq!(pairs.len(), params.len());
+        prop_assert!(pairs.windows(2).all(|w| w[0] <= w[1]), "{query}");
+        let mut decoded: Vec<(String, String)> = pairs
+            .iter()
+            .map(|(k, v)| {
+                assert!(is_single_encoded(k) && is_single_encoded(v), "{k}={v}");
+                (percent_decode(k).unwrap(), percent_decode(v).unwrap())
+            })
+            .collect();
+        let mut original = params.clone();
+        decoded.sort();
+        original.sort();
+        prop_assert_eq!(decoded, original);
+    }
+
+    #[test]
+    fn gcra_never_allows_more_than_the_budget(
+        max in 1u32..40,
+        window_s in 1u32..600,
+        // Gaps between requests, in ms: many zeros (bursts), some long.
+        gaps in prop::collection::vec(prop_oneof![Just(0u64), 0u64..2_000, 0u64..700_000], 1..300),
+        start in 0u64..4_000_000_000_000,
+    ) {
+        let quota = Quota {
+            max: NonZeroU32::new(max).unwrap(),
+            window_seconds: NonZeroU32::new(window_s).unwrap(),
+        };
+        let window_ms = u64::from(window_s) * 1000;
+        let mut tat = None;
+        let mut now = start;
+        let mut allowed = Vec::new();
+        for gap in gaps {
+            now += gap;
+            match gcra::check(tat, now, quota) {
+                Decision::Allow { tat: next, remaining, .. } => {
+                    tat = Some(next);
+                    allowed.push(now);
+                    prop_assert!(remaining < max);
+                }
+                Decision::Deny { retry_after_seconds, .. } => {
+                    prop_assert!(retry_after_seconds >= 1);
+                    // Waiting it out is enough for one more.
+                    let later = now + retry_after_seconds * 1000;
+                    let after = gcra::check(tat, later, quota);
+                    prop_assert!(matches!(after, Decision::Allow { .. }), "still denied: {:?}", after);
+                }
+            }
+        }
+        // Over any interval [a, b] of allowed times: at most the burst plus
+        // what refills in b - a (max per window), computed exactly.
+        for i in 0..allowed.len() {
+            for j in i..allowed.len() {
+                let count = (j - i + 1) as u64;
+                let refill = (allowed[j] - allowed[i]) * u64::from(max) / window_ms;
+                prop_assert!(
+                    count <= u64::from(max) + refill,
+                    "{count} allowed in {} ms (max {max} per {window_ms} ms)",
+                    allowed[j] - allowed[i]
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn gcra_a_burst_at_one_instant_gets_exactly_the_budget(
+        max in 1u32..100, window_s in 1u32..3600, n in 1u32..250, now in 0u64..4_000_000_000_000,
+    ) {
+        let quota = Quota {
+            max: NonZeroU32::new(max).unwrap(),
+            window_seconds: NonZeroU32::new(window_s).unwrap(),
+        };
+        let mut tat = None;
+        let mut ok = 0;
+        for _ in 0..n {
+            if let Decision::Allow { tat: next, .. } = gcra::check(tat, now, quota) {
+                tat = Some(next);
+                ok += 1;
+            }
+        }
+        prop_assert_eq!(ok, n.min(max));
+    }
+}
