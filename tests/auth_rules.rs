@@ -6,25 +6,26 @@
 // Test code: a failed unwrap is a failed test, with its message.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-use std::future::Future;
 use std::path::Path;
-use std::pin::pin;
-use std::task::{Context, Poll, Waker};
 
 use base64ct::{Base64UrlUnpadded, Encoding};
 use hmac::{Hmac, Mac};
-use rsa::pkcs1v15::{Signature, SigningKey, VerifyingKey};
+use rsa::pkcs1v15::SigningKey;
 use rsa::pkcs8::DecodePrivateKey;
-use rsa::signature::{SignatureEncoding, Signer, Verifier};
+use rsa::signature::{SignatureEncoding, Signer};
 use rsa::traits::PublicKeyParts;
-use rsa::{BigUint, RsaPrivateKey};
+use rsa::RsaPrivateKey;
 use serde_json::{json, Value};
 use sha2::Sha256;
 
-use upload_signer::auth::jwks::{KeyError, KeySet, KeySetError, RsaPublicKey};
-use upload_signer::auth::verify::{verify_token, ClaimRules, Session, SignatureVerifier};
+use upload_signer::auth::jwks::{KeyError, KeySet, KeySetError};
+use upload_signer::auth::verify::{verify_token, ClaimRules, Session};
 use upload_signer::auth::AuthError;
 use upload_signer::time::UtcTime;
+
+#[path = "../fuzz/harness.rs"]
+mod harness;
+use harness::{block_on, PureRustVerifier};
 
 /// 2026-11-25T10:00:00Z, the fixed "now" of every test here.
 const NOW: u64 = 1_795_600_800;
@@ -40,35 +41,6 @@ fn fixture(name: &str) -> String {
 
 fn private_key(name: &str) -> RsaPrivateKey {
     RsaPrivateKey::from_pkcs8_pem(&fixture(&format!("{name}.key.pem"))).unwrap()
-}
-
-/// RS256 via the `rsa` crate: the native stand-in for WebCrypto.
-struct PureRustVerifier;
-
-impl SignatureVerifier for PureRustVerifier {
-    async fn verify_rs256(&self, key: &RsaPublicKey, message: &[u8], signature: &[u8]) -> bool {
-        let Ok(public) = rsa::RsaPublicKey::new(
-            BigUint::from_bytes_be(&key.n),
-            BigUint::from_bytes_be(&key.e),
-        ) else {
-            return false;
-        };
-        let Ok(signature) = Signature::try_from(signature) else {
-            return false;
-        };
-        VerifyingKey::<Sha256>::new(public)
-            .verify(message, &signature)
-            .is_ok()
-    }
-}
-
-/// Runs a future that never waits (the pure verifier completes at once).
-fn block_on<F: Future>(fut: F) -> F::Output {
-    let mut fut = pin!(fut);
-    match fut.as_mut().poll(&mut Context::from_waker(Waker::noop())) {
-        Poll::Ready(out) => out,
-        Poll::Pending => panic!("test verifier must not wait"),
-    }
 }
 
 fn b64(bytes: &[u8]) -> String {

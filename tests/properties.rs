@@ -17,20 +17,12 @@ use upload_signer::sigv4::canonical::canonical_query;
 use upload_signer::time::UtcTime;
 use upload_signer::upload::{validate, Policy};
 
-/// Strict percent-decoding: `%XX` only, everything else literal, UTF-8 out.
+#[path = "../fuzz/harness.rs"]
+mod harness;
+
+/// Strict percent-decoding, as UTF-8.
 fn percent_decode(s: &str) -> Option<String> {
-    let mut out = Vec::with_capacity(s.len());
-    let mut bytes = s.bytes();
-    while let Some(b) = bytes.next() {
-        if b == b'%' {
-            let hi = (bytes.next()? as char).to_digit(16)?;
-            let lo = (bytes.next()? as char).to_digit(16)?;
-            out.push(u8::try_from(hi * 16 + lo).ok()?);
-        } else {
-            out.push(b);
-        }
-    }
-    String::from_utf8(out).ok()
+    String::from_utf8(harness::percent_decode(s)?).ok()
 }
 
 /// What SigV4 leaves unencoded, plus the `%XX` escapes it produces.

@@ -1,0 +1,263 @@
+//! The fuzz harnesses' bodies, shared by the cargo-fuzz targets
+//! (`fuzz_targets/*.rs`, nightly, libFuzzer) and by `tests/fuzz_corpus.rs`,
+//! which replays every committed corpus and regression input on stable in
+//! the normal test run. Each function must never panic on any input; the
+//! `assert!`s are the invariants that hold for whatever the input is.
+//! Its helpers (the `rsa` stand-in for WebCrypto, strict percent-decoding,
+//! `block_on`) serve the other native test files too.
+
+#![allow(dead_code, clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use std::future::Future;
+use std::pin::pin;
+use std::sync::OnceLock;
+use std::task::{Context, Poll, Waker};
+
+use base64ct::{Base64UrlUnpadded, Encoding};
+use rsa::pkcs1v15::{Signature, SigningKey, VerifyingKey};
+use rsa::pkcs8::DecodePrivateKey;
+use rsa::signature::{SignatureEncoding, Signer, Verifier};
+use rsa::{BigUint, RsaPrivateKey};
+use sha2::Sha256;
+
+use upload_signer::auth::jwks::{KeySet, RsaPublicKey};
+use upload_signer::auth::verify::{verify_token, ClaimRules, SignatureVerifier, UserId};
+use upload_signer::config::{storage_config, StorageConfig};
+use upload_signer::routes::signed_upload;
+use upload_signer::sigv4::canonical::{
+    canonical_headers, canonical_query, uri_encode, uri_encode_path,
+};
+use upload_signer::sigv4::ObjectKey;
+use upload_signer::time::UtcTime;
+use upload_signer::upload::{validate, Policy};
+
+/// 2026-11-25T10:00:00Z.
+const NOW: u64 = 1_795_600_800;
+
+/// Test-only keys (tests/fixtures/keys), embedded so the fuzz binary needs
+/// no files at run time.
+const PRIVATE_PEM: &str = include_str!("../tests/fixtures/keys/test-a.key.pem");
+const PUBLIC_PEM: &str = include_str!("../tests/fixtures/keys/test-a.pub.pem");
+
+pub(crate) fn block_on<F: Future>(fut: F) -> F::Output {
+    // The verifiers here complete at once; waiting would be a bug, not a hang.
+    let mut fut = pin!(fut);
+    match fut.as_mut().poll(&mut Context::from_waker(Waker::noop())) {
+        Poll::Ready(out) => out,
+        Poll::Pending => panic!("a test verifier must not wait"),
+    }
+}
+
+fn storage() -> &'static StorageConfig {
+    static STORAGE: OnceLock<StorageConfig> = OnceLock::new();
+    STORAGE.get_or_init(|| {
+        storage_config(|name| {
+            Some(
+                match name {
+                    "S3_BUCKET" => "fuzz-bucket",
+                    "S3_ACCESS_KEY_ID" => "AKIDFUZZONLY",
+                    "S3_SECRET_ACCESS_KEY" => "fuzz-only-secret",
+                    _ => return None,
+                }
+                .to_owned(),
+            )
+        })
+        .unwrap()
+    })
+}
+
+pub(crate) fn percent_decode(s: &str) -> Option<Vec<u8>> {
+    let mut out = Vec::new();
+    let mut bytes = s.bytes();
+    while let Some(b) = bytes.next() {
+        if b == b'%' {
+            let hi = (bytes.next()? as char).to_digit(16)?;
+            let lo = (bytes.next()? as char).to_digit(16)?;
+            out.push(u8::try_from(hi * 16 + lo).ok()?);
+        } else {
+            out.push(b);
+        }
+    }
+    Some(out)
+}
+
+/// Target `upload_body`: any request body through validation; whatever is
+/// accepted is signed, and its key is the user's and decodes back.
+pub(crate) fn upload_body(data: &[u8]) {
+    let Ok(upload) = validate(data, &Policy::default()) else {
+        return;
+    };
+    let user = UserId::new("user_fuzz").unwrap();
+    let resp = signed_upload(&upload, &user, storage(), UtcTime::from_unix_seconds(NOW))
+        .expect("a validated upload always signs");
+    let json: serde_json::Value = serde_json::from_str(&resp.body).unwrap();
+    let key = json["data"]["key"].as_str().unwrap();
+    let scope = format!("user-uploads/user_fuzz/{}/", upload.type_name);
+    assert_eq!(key.strip_prefix(&scope), Some(upload.file_name.as_str()));
+    let url = json["data"]["url"].as_str().unwrap();
+    let path = url
+        .strip_prefix("https://fuzz-bucket.s3.us-east-1.amazonaws.com/")
+        .unwrap();
+    let path = path.split_once('?').unwrap().0;
+    assert_eq!(percent_decode(path).as_deref(), Some(key.as_bytes()));
+}
+
+/// Target `file_name`: any string as `fileName` (and any type) through
+/// validation and key building; and any string as an object key.
+pub(crate) fn file_name(data: &[u8]) {
+    let text = String::from_utf8_lossy(data);
+    let (type_name, name) = text.split_once('\0').unwrap_or(("profile", &text));
+    let body = serde_json::json!({ "type": type_name, "fileName": name }).to_string();
+    upload_body(body.as_bytes());
+    if let Ok(key) = ObjectKey::new(text.as_ref()) {
+        let encoded = key.encoded();
+        assert_eq!(percent_decode(&encoded).as_deref(), Some(text.as_bytes()));
+        assert!(!key.as_str().split('/').any(|s| s == "." || s == ".."));
+    }
+}
+
+/// RS256 through the `rsa` crate, standing in for WebCrypto.
+pub(crate) struct PureRustVerifier;
+
+impl SignatureVerifier for PureRustVerifier {
+    async fn verify_rs256(&self, key: &RsaPublicKey, message: &[u8], signature: &[u8]) -> bool {
+        let Ok(public) = rsa::RsaPublicKey::new(
+            BigUint::from_bytes_be(&key.n),
+            BigUint::from_bytes_be(&key.e),
+        ) else {
+            return false;
+        };
+        let Ok(signature) = Signature::try_from(signature) else {
+            return false;
+        };
+        VerifyingKey::<Sha256>::new(public)
+            .verify(message, &signature)
+            .is_ok()
+    }
+}
+
+fn keys() -> &'static KeySet {
+    static KEYS: OnceLock<KeySet> = OnceLock::new();
+    KEYS.get_or_init(|| {
+        // The fixture key under kid "test-a", as a JWKS would carry it.
+        let pem = KeySet::from_pem(PUBLIC_PEM).unwrap();
+        let key = pem.find(None).unwrap();
+        let jwks = serde_json::json!({ "keys": [{
+            "kty": "RSA", "kid": "test-a", "use": "sig", "alg": "RS256",
+            "n": Base64UrlUnpadded::encode_string(&key.n),
+            "e": Base64UrlUnpadded::encode_string(&key.e),
+        }]});
+        KeySet::from_jwks_json(&jwks.to_string()).unwrap()
+    })
+}
+
+fn signer() -> &'static SigningKey<Sha256> {
+    static SIGNER: OnceLock<SigningKey<Sha256>> = OnceLock::new();
+    SIGNER.get_or_init(|| SigningKey::new(RsaPrivateKey::from_pkcs8_pem(PRIVATE_PEM).unwrap()))
+}
+
+fn rules() -> ClaimRules {
+    ClaimRules {
+        issuer: Some("https://clerk.example.test".into()),
+        authorized_parties: Some(vec!["https://app.example.test".into()]),
+        leeway_seconds: 5,
+    }
+}
+
+/// Accepts every signature: lets the claim checks see arbitrary claims at
+/// full speed (RSA signing per input would cap the run at ~100 exec/s).
+struct AcceptAnySignature;
+
+impl SignatureVerifier for AcceptAnySignature {
+    async fn verify_rs256(&self, _: &RsaPublicKey, _: &[u8], _: &[u8]) -> bool {
+        true
+    }
+}
+
+/// Target `jwt`, by the first byte (mod 3):
+/// - 0: the rest is a raw token, verified for real;
+/// - 1: the rest is `header \0 payload`, encoded, with a verifier that
+///   accepts any signature, so parsing and every claim check see arbitrary
+///   JSON quickly;
+/// - 2: as 1, but signed with the real key and verified for real.
+///
+/// Any accepted token must carry a valid user id and not be expired.
+/// Returns whether the token was accepted.
+pub(crate) fn jwt(data: &[u8]) -> bool {
+    let Some((&mode, rest)) = data.split_first() else {
+        return false;
+    };
+    let mode = mode % 3;
+    let token = if mode == 0 {
+        String::from_utf8_lossy(rest).into_owned()
+    } else {
+        let text = String::from_utf8_lossy(rest);
+        let (header, payload) = text.split_once('\0').unwrap_or((&text, "{}"));
+        let input = format!(
+            "{}.{}",
+            Base64UrlUnpadded::encode_string(header.as_bytes()),
+            Base64UrlUnpadded::encode_string(payload.as_bytes())
+        );
+        let signature = if mode == 2 {
+            signer().sign(input.as_bytes()).to_vec()
+        } else {
+            vec![0; 256]
+        };
+        format!("{input}.{}", Base64UrlUnpadded::encode_string(&signature))
+    };
+    let now = UtcTime::from_unix_seconds(NOW);
+    let verified = if mode == 1 {
+        block_on(verify_token(
+            &token,
+            keys(),
+            &AcceptAnySignature,
+            &rules(),
+            now,
+        ))
+    } else {
+        block_on(verify_token(
+            &token,
+            keys(),
+            &PureRustVerifier,
+            &rules(),
+            now,
+        ))
+    };
+    if let Ok(session) = verified {
+        assert!(UserId::new(session.user_id.as_str()).is_ok());
+        assert!(session.expires_at >= UtcTime::from_unix_seconds(NOW - 5));
+        assert!(mode != 0 || token.contains('.'));
+        return true;
+    }
+    false
+}
+
+/// Target `canonical`: arbitrary strings through the SigV4 encoders and
+/// the canonical query and headers; outputs are single-encoded and sorted.
+pub(crate) fn canonical(data: &[u8]) {
+    let text = String::from_utf8_lossy(data);
+    let parts: Vec<&str> = text.split('\0').collect();
+    let encoded = uri_encode(&text);
+    assert!(encoded
+        .bytes()
+        .all(|b| b.is_ascii_alphanumeric() || b"-._~%".contains(&b)));
+    assert_eq!(percent_decode(&encoded).as_deref(), Some(text.as_bytes()));
+    let path = uri_encode_path(&text);
+    assert_eq!(percent_decode(&path).as_deref(), Some(text.as_bytes()));
+    let pairs: Vec<(&str, &str)> = parts
+        .chunks(2)
+        .map(|c| (c[0], *c.get(1).unwrap_or(&"")))
+        .collect();
+    let query = canonical_query(pairs.iter().copied());
+    let split: Vec<&str> = if query.is_empty() {
+        vec![]
+    } else {
+        query.split('&').collect()
+    };
+    assert_eq!(split.len(), pairs.len());
+    assert!(split
+        .windows(2)
+        .all(|w| w[0].split_once('=') <= w[1].split_once('=')));
+    let headers = canonical_headers(pairs.iter().copied());
+    let _ = headers;
+}
