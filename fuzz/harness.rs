@@ -33,6 +33,7 @@ use upload_signer::upload::{validate, Policy};
 
 /// 2026-11-25T10:00:00Z.
 const NOW: u64 = 1_795_600_800;
+const NOW_F: f64 = 1_795_600_800.0;
 
 /// Test-only keys (tests/fixtures/keys), embedded so the fuzz binary needs
 /// no files at run time.
@@ -226,13 +227,35 @@ pub(crate) fn jwt(data: &[u8]) -> bool {
             now,
         ))
     };
-    if let Ok(session) = verified {
-        assert!(UserId::new(session.user_id.as_str()).is_ok());
-        assert!(session.expires_at >= UtcTime::from_unix_seconds(NOW - 5));
-        assert!(mode != 0 || token.contains('.'));
-        return true;
+    let Ok(session) = verified else {
+        return false;
+    };
+    // Whatever got through obeys every rule, read back from the token itself
+    // (independently of the verifier's own parsing).
+    let part = |i: usize| -> serde_json::Value {
+        let seg = token
+            .split('.')
+            .nth(i)
+            .expect("an accepted token has 3 parts");
+        let bytes = Base64UrlUnpadded::decode_vec(seg).expect("an accepted token is base64url");
+        serde_json::from_slice(&bytes).expect("an accepted token's parts are JSON")
+    };
+    let (header, claims) = (part(0), part(1));
+    assert_eq!(header["alg"], "RS256");
+    assert!(header.get("crit").is_none());
+    assert_eq!(claims["sub"].as_str(), Some(session.user_id.as_str()));
+    assert_eq!(claims["iss"], "https://clerk.example.test");
+    assert_eq!(claims["azp"], "https://app.example.test");
+    assert_ne!(claims["sts"], "pending");
+    let exp = claims["exp"].as_f64().expect("exp is required");
+    assert!(exp + 5.0 >= NOW_F, "expired: {exp}");
+    for early in ["nbf", "iat"] {
+        if let Some(t) = claims.get(early).and_then(serde_json::Value::as_f64) {
+            assert!(t <= NOW_F + 5.0, "{early} in the future: {t}");
+        }
     }
-    false
+    assert!(session.expires_at >= UtcTime::from_unix_seconds(NOW - 5));
+    true
 }
 
 /// Target `canonical`: arbitrary strings through the SigV4 encoders and
@@ -261,6 +284,33 @@ pub(crate) fn canonical(data: &[u8]) {
     assert!(split
         .windows(2)
         .all(|w| w[0].split_once('=') <= w[1].split_once('=')));
-    let headers = canonical_headers(pairs.iter().copied());
-    let _ = headers;
+    // Upper-case hex only, as SigV4 requires.
+    for out in [&encoded, &path, &query] {
+        let b = out.as_bytes();
+        for (i, _) in out.match_indices('%') {
+            assert!(b[i + 1..i + 3]
+                .iter()
+                .all(|c| c.is_ascii_digit() || c.is_ascii_uppercase()));
+        }
+    }
+    // Canonical headers: names lower-case and sorted, listed in `signed`.
+    // Only valid names: `sign_query` refuses the rest before this step (an
+    // empty name once made `signed` and `block` disagree here).
+    let is_token = |n: &str| {
+        !n.is_empty()
+            && n.bytes()
+                .all(|c| c.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&c))
+    };
+    let valid: Vec<(&str, &str)> = pairs.iter().copied().filter(|(n, _)| is_token(n)).collect();
+    let headers = canonical_headers(valid.iter().copied());
+    let names: Vec<&str> = headers
+        .signed
+        .split(';')
+        .filter(|n| !n.is_empty())
+        .collect();
+    assert!(names.windows(2).all(|w| w[0] < w[1]), "{}", headers.signed);
+    assert!(names
+        .iter()
+        .all(|n| !n.bytes().any(|c| c.is_ascii_uppercase())));
+    assert_eq!(headers.block.lines().count(), names.len());
 }

@@ -25,13 +25,19 @@ fi
 fuzz=(cargo +nightly fuzz)
 opts=(--sanitizer none --release)
 echo "==> building fuzz targets"
-nice "${fuzz[@]}" build "${opts[@]}" 2>&1 | grep -v '^\s*Compiling' || true
+if ! nice "${fuzz[@]}" build "${opts[@]}" >"${TMPDIR:-/tmp}/fuzz-build.log" 2>&1; then
+  cat "${TMPDIR:-/tmp}/fuzz-build.log"
+  echo "fuzz: the targets do not build" >&2
+  exit 1
+fi
 
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 summary=()
 for t in "${targets[@]}"; do
   echo "==> fuzzing $t for ${seconds}s"
+  # Only this run's findings: stale artifacts of fixed crashes are not news.
+  rm -rf "fuzz/artifacts/$t"
   mkdir -p "$work/$t" "fuzz/artifacts/$t"
   log="$work/$t.log"
   # New inputs go to the scratch corpus; the committed seeds are only read.
@@ -40,9 +46,15 @@ for t in "${targets[@]}"; do
       -artifact_prefix="fuzz/artifacts/$t/" >"$log" 2>&1; then
     tail -40 "$log"
     mkdir -p "fuzz/regressions/$t"
+    found=false
     for crash in fuzz/artifacts/"$t"/*; do
-      [ -f "$crash" ] && cp "$crash" "fuzz/regressions/$t/" && echo "fuzz: $t: input kept as fuzz/regressions/$t/$(basename "$crash")"
+      [ -f "$crash" ] || continue
+      found=true
+      cp "$crash" "fuzz/regressions/$t/"
+      # Printed too, so a CI log alone is enough to reproduce it.
+      echo "fuzz: $t: input kept as fuzz/regressions/$t/$(basename "$crash") (base64: $(base64 -w0 "$crash"))"
     done
+    $found || echo "fuzz: $t failed without a crash input (see the log above)"
     exit 1
   fi
   execs=$(grep -o 'stat::number_of_executed_units: [0-9]*' "$log" | grep -o '[0-9]*$' || echo "?")

@@ -2,7 +2,7 @@
 // file in place. worker-build always asks wasm-opt to keep it (--debuginfo);
 // a deployed Worker does not need it. Every other section is copied as is.
 //   node scripts/strip-wasm-names.mjs build/index_bg.wasm
-import { readFileSync, writeFileSync } from "node:fs";
+import { readFileSync, renameSync, writeFileSync } from "node:fs";
 
 const file = process.argv[2];
 const wasm = readFileSync(file);
@@ -12,6 +12,7 @@ function leb(at) {
   let value = 0;
   let shift = 0;
   for (;;) {
+    if (at >= wasm.length) throw new Error(`${file}: truncated at byte ${at}`);
     const byte = wasm[at++];
     value += (byte & 0x7f) * 2 ** shift;
     shift += 7;
@@ -35,5 +36,7 @@ for (let at = 8; at < wasm.length; ) {
   else kept.push(wasm.subarray(start, end));
   at = end;
 }
-writeFileSync(file, Buffer.concat(kept));
+// Whole or not at all: a write cut short must not leave half a module.
+writeFileSync(`${file}.tmp`, Buffer.concat(kept));
+renameSync(`${file}.tmp`, file);
 console.log(`strip-wasm-names: ${file}: ${dropped} bytes of names dropped`);

@@ -53,10 +53,11 @@ pub(crate) fn log_setting_error(err: SettingError) {
 /// Reads the request body, refusing (413) anything over `limit` bytes
 /// without buffering more than `limit` plus one chunk.
 ///
-/// With a `Content-Length` (every browser `fetch` with a string body) the
-/// runtime delivers exactly that many bytes, so one `arrayBuffer()` is both
-/// bounded and cheaper than a stream reader; a chunked body is read chunk by
-/// chunk and cut off at the limit.
+/// With a `Content-Length` and no `Transfer-Encoding` (every browser
+/// `fetch` with a string body) the body is framed by that length, so one
+/// `arrayBuffer()` is both bounded and cheaper than a stream reader. Anything
+/// else — chunked, or both headers, where HTTP frames by the chunks — is
+/// read chunk by chunk and cut off at the limit.
 ///
 /// # Errors
 /// [`AppError::PayloadTooLarge`]; a body that cannot be read is
@@ -77,7 +78,8 @@ pub(crate) async fn read_body_limited(
     if req.body().is_none() {
         return Ok(Vec::new());
     }
-    if declared.is_some() {
+    let chunked = headers.has("Transfer-Encoding").unwrap_or(true);
+    if declared.is_some() && !chunked {
         let promise = req.array_buffer().map_err(|_| AppError::InvalidJson)?;
         let buffer = JsFuture::from(promise)
             .await

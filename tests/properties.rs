@@ -89,13 +89,14 @@ proptest! {
     #[test]
     fn accepted_upload_keys_are_scoped_and_round_trip(
         sub in "[A-Za-z0-9_-]{1,64}",
-        type_name in prop::sample::select(vec!["profile", "company", "institution", "project", "resume", "nope", ""]),
+        type_name in prop::sample::select(vec!["profile", "repo", "company", "institution", "project", "resume", "nope", ""]),
         name in file_name(),
         prefix in prop::sample::select(vec!["user-uploads", "a/b c", "é/x+y"]),
     ) {
         let body = serde_json::json!({ "type": type_name, "fileName": name }).to_string();
         let Ok(upload) = validate(body.as_bytes(), &Policy::default()) else {
-            return Ok(()); // refused: nothing to sign
+            return Ok(()); // refused: nothing to sign (`valid_uploads_…` below
+                           // makes sure plenty are accepted)
         };
         let user = UserId::new(&sub).unwrap();
         let resp = signed_upload(&upload, &user, &storage(prefix), UtcTime::from_unix_seconds(1_790_000_000)).unwrap();
@@ -129,6 +130,26 @@ proptest! {
             percent_decode(credential),
             Some("AKIDPROPTEST/20260921/us-east-1/s3/aws4_request".to_owned())
         );
+    }
+
+    /// The other side of the key property: well-formed requests for every
+    /// type and extension are accepted (so that property is not vacuous),
+    /// whatever Unicode the file name's stem holds.
+    #[test]
+    fn valid_uploads_are_always_accepted(
+        (type_name, ext) in prop::sample::select(vec![
+            ("profile", "png"), ("repo", "JPG"), ("company", "jpeg"), ("institution", "webp"),
+            ("project", "gif"), ("resume", "pdf"), ("resume", "PDF"),
+        ]),
+        stem in "[^./\\\\\\p{Cc}][^/\\\\\\p{Cc}]{0,60}",
+    ) {
+        let name = format!("{stem}.{ext}");
+        let body = serde_json::json!({ "type": type_name, "fileName": name }).to_string();
+        let upload = validate(body.as_bytes(), &Policy::default());
+        prop_assert!(upload.is_ok(), "{name}: {upload:?}");
+        let upload = upload.unwrap();
+        prop_assert_eq!(upload.file_name, name);
+        prop_assert_eq!(upload.type_name, type_name);
     }
 
     #[test]
@@ -203,6 +224,33 @@ proptest! {
                 );
             }
         }
+    }
+
+    /// Settings can change between requests (or isolates disagree): the
+    /// stored TAT is carried over, and at no instant does a user get more
+    /// than the larger of the two bursts.
+    #[test]
+    fn gcra_a_quota_change_never_grants_more_than_the_larger_burst(
+        a in (1u32..200, 1u32..3600),
+        b in (1u32..200, 1u32..3600),
+        spent in 0u32..250,
+        now in 0u64..4_000_000_000_000,
+    ) {
+        let q = |(max, w): (u32, u32)| Quota {
+            max: NonZeroU32::new(max).unwrap(),
+            window_seconds: NonZeroU32::new(w).unwrap(),
+        };
+        let mut tat = None;
+        let mut allowed = 0u32;
+        for quota in [q(a), q(b)] {
+            for _ in 0..(if quota == q(a) && a != b { spent } else { 400 }) {
+                if let Decision::Allow { tat: next, .. } = gcra::check(tat, now, quota) {
+                    tat = Some(next);
+                    allowed += 1;
+                }
+            }
+        }
+        prop_assert!(allowed <= a.0.max(b.0), "{allowed} at once under {a:?} then {b:?}");
     }
 
     #[test]

@@ -6,7 +6,8 @@
 //! - an entry is used only under the same claim rules it was checked with,
 //!   and never once `exp` has passed (the leeway is left to full
 //!   verification);
-//! - bounded: expired entries go first, then the oldest.
+//! - bounded: when full, the oldest entry goes (O(1)); expired ones are
+//!   dropped when met, and never inserted.
 
 use std::collections::{HashMap, VecDeque};
 

@@ -18,7 +18,7 @@ pub struct Quota {
 }
 
 impl Quota {
-    fn window_ms(self) -> u64 {
+    pub fn window_ms(self) -> u64 {
         u64::from(self.window_seconds.get()) * 1000
     }
 
@@ -59,10 +59,11 @@ pub enum Decision {
 }
 
 /// A theoretical arrival time, exactly: `ms + rem / den` milliseconds since
-/// the epoch, `den` being the quota's `max`. Fractions matter: with
-/// `window / max` not a whole number of ms, rounding the TAT to whole ms on
-/// every request adds up and costs part of a burst (33 per second let only
-/// 32 through). Every part fits a JavaScript number and an SQLite column.
+/// the epoch, with the quota it was computed under (`den` is its `max`,
+/// `window_ms` its window). Fractions matter: with `window / max` not a whole
+/// number of ms, rounding the TAT to whole ms on every request adds up and
+/// costs part of a burst (33 per second let only 32 through). Every part
+/// fits a JavaScript number and an SQLite column.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Tat {
     pub ms: u64,
@@ -70,26 +71,52 @@ pub struct Tat {
     pub rem: u32,
     /// `≥ 1`.
     pub den: u32,
+    pub window_ms: u64,
 }
 
 impl Tat {
-    /// In units of `1/den` ms. A TAT stored under another quota is rounded
-    /// *up*: never more budget than either quota gives.
-    fn scaled(self, den: u128) -> u128 {
+    /// How far this TAT is ahead of `now_ms`, in units of `1/den` ms of
+    /// `quota`, never more than one window.
+    ///
+    /// Under the same quota this is exact. A TAT from another quota (a
+    /// settings change, or isolates that disagree) keeps the *fraction* of
+    /// the window that is spent, rounded up: a user can then get at most
+    /// the larger of the two bursts at once, never the sum. A TAT more than
+    /// a window ahead (a corrupt row, a clock step) counts as a full window.
+    fn ahead_scaled(self, now_ms: u64, den: u128, window_ms: u64) -> u128 {
         let own = u128::from(self.den.max(1));
-        let exact = u128::from(self.ms) * own + u128::from(self.rem);
-        if own == den {
-            exact
-        } else {
-            (exact * den).div_ceil(own)
+        let tat_own = u128::from(self.ms) * own + u128::from(self.rem);
+        let own_window = u128::from(self.window_ms.max(1)) * own;
+        let ahead_own = tat_own
+            .saturating_sub(u128::from(now_ms) * own)
+            .min(own_window);
+        let window_scaled = u128::from(window_ms) * den;
+        if own == den && self.window_ms == window_ms {
+            return ahead_own;
         }
+        // ahead_own / own_window of the old window, as a share of the new one.
+        ahead_own
+            .checked_mul(window_scaled)
+            .map_or(window_scaled, |n| n.div_ceil(own_window))
+            .min(window_scaled)
     }
 
-    fn from_scaled(scaled: u128, den: u128) -> Self {
+    fn from_scaled(scaled: u128, den: u128, window_ms: u64) -> Self {
         Self {
             ms: u64::try_from(scaled / den).unwrap_or(u64::MAX),
             rem: u32::try_from(scaled % den).unwrap_or(0),
             den: u32::try_from(den).unwrap_or(u32::MAX),
+            window_ms,
+        }
+    }
+
+    /// A TAT a whole window ahead of `now_ms`: the budget fully spent.
+    pub fn spent(now_ms: u64, quota: Quota) -> Self {
+        Self {
+            ms: now_ms.saturating_add(quota.window_ms()),
+            rem: 0,
+            den: 1,
+            window_ms: quota.window_ms(),
         }
     }
 
@@ -112,17 +139,14 @@ pub fn check(stored: Option<Tat>, now_ms: u64, quota: Quota) -> Decision {
     let now_scaled = u128::from(now_ms) * e.den;
     // A TAT in the past means a full bucket; clocks that step backwards
     // cannot make it look fuller than full.
-    let tat_scaled = stored
-        .map_or(now_scaled, |t| t.scaled(e.den))
-        .max(now_scaled);
-    let ahead_scaled = tat_scaled - now_scaled; // how far TAT is ahead of now
+    let ahead_scaled = stored.map_or(0, |t| t.ahead_scaled(now_ms, e.den, quota.window_ms()));
     let new_ahead_scaled = ahead_scaled + e.num;
     let window_scaled = window * e.den;
     if new_ahead_scaled <= window_scaled {
         // Units left = (window - new_ahead) / emission.
         let remaining = (window_scaled - new_ahead_scaled) / e.num;
         Decision::Allow {
-            tat: Tat::from_scaled(now_scaled + new_ahead_scaled, e.den),
+            tat: Tat::from_scaled(now_scaled + new_ahead_scaled, e.den, quota.window_ms()),
             remaining: u32::try_from(remaining).unwrap_or(u32::MAX),
             reset_seconds: ceil_div(new_ahead_scaled, e.den * 1000),
         }
@@ -282,15 +306,66 @@ mod tests {
     }
 
     #[test]
-    fn a_tat_stored_under_another_quota_is_rounded_up() {
+    fn a_tat_keeps_its_fraction_when_the_quota_changes() {
         let mut s = None;
         burst(&mut s, T0, 2, quota(3, 10)); // TAT = T0 + 6666.67 ms
         let tat = s.unwrap();
-        assert_eq!((tat.ms, tat.rem, tat.den), (T0 + 6_666, 2, 3));
+        assert_eq!(
+            (tat.ms, tat.rem, tat.den, tat.window_ms),
+            (T0 + 6_666, 2, 3, 10_000)
+        );
         assert_eq!(tat.ceil_ms(), T0 + 6_667);
-        // In 1/7 ms: 6666.67 ms is 46666.67 units, rounded up.
-        assert_eq!(tat.scaled(7) - u128::from(T0) * 7, 46_667);
-        assert_eq!(tat.scaled(3) - u128::from(T0) * 3, 20_000);
+        // Same quota: exact, in 1/3 ms.
+        assert_eq!(tat.ahead_scaled(T0, 3, 10_000), 20_000);
+        // Max 7 per 10 s: 6666.67 ms in 1/7 ms is 46666.67, rounded up.
+        assert_eq!(tat.ahead_scaled(T0, 7, 10_000), 46_667);
+        // Window 60 s: two thirds of it spent, i.e. 40 s (in 1/3 ms).
+        assert_eq!(tat.ahead_scaled(T0, 3, 60_000), 120_000);
+    }
+
+    #[test]
+    fn a_quota_change_never_gives_more_than_the_larger_burst() {
+        // 20 per 10 s spent in full, then the window grows to 60 s: the
+        // budget stays spent (36 at once before the fix).
+        let mut s = None;
+        assert_eq!(burst(&mut s, T0, 20, quota(20, 10)), 20);
+        assert_eq!(burst(&mut s, T0, 40, quota(20, 60)), 0);
+        // Half of 20 per 60 s spent, then 100 per 60 s: 50 more, 60 in all.
+        let mut s = None;
+        assert_eq!(burst(&mut s, T0, 10, quota(20, 60)), 10);
+        assert_eq!(burst(&mut s, T0, 200, quota(100, 60)), 50);
+        // And back down: nothing left under 20 per 60 s.
+        assert_eq!(burst(&mut s, T0, 5, quota(20, 60)), 0);
+    }
+
+    #[test]
+    fn a_tat_far_in_the_future_waits_one_window_at_most() {
+        let q = quota(20, 60);
+        let far = Some(Tat {
+            ms: T0 + 86_400_000,
+            rem: 0,
+            den: 20,
+            window_ms: 60_000,
+        });
+        assert!(matches!(
+            check(far, T0, q),
+            Decision::Deny {
+                retry_after_seconds: 3,
+                ..
+            }
+        ));
+        let spent = Some(Tat::spent(T0, q));
+        assert!(matches!(
+            check(spent, T0, q),
+            Decision::Deny {
+                retry_after_seconds: 3,
+                ..
+            }
+        ));
+        assert!(matches!(
+            check(spent, T0 + 3_000, q),
+            Decision::Allow { remaining: 0, .. }
+        ));
     }
 
     #[test]
@@ -332,7 +407,8 @@ mod tests {
                 tat: Tat {
                     ms: T0 + 3_000,
                     rem: 0,
-                    den: 20
+                    den: 20,
+                    window_ms: 60_000,
                 },
                 remaining: 19,
                 reset_seconds: 3

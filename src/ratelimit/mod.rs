@@ -170,9 +170,6 @@ mod tests {
     }
 }
 
-/// Asks the user's `RateLimiter` object for one unit; when the object cannot
-/// be reached or answers nonsense, decides with the isolate-local fallback
-/// (README: "If the Durable Object cannot be reached").
 /// Lets one log line through per `interval_ms`, counting what it held back.
 #[derive(Debug)]
 pub struct LogThrottle {
@@ -205,6 +202,9 @@ impl LogThrottle {
     }
 }
 
+/// Asks the user's `RateLimiter` object for one unit; when the object cannot
+/// be reached or answers nonsense, decides with the isolate-local fallback
+/// (README: "If the Durable Object cannot be reached").
 #[cfg(target_arch = "wasm32")]
 pub async fn take(env: &worker::Env, user: &str, quota: Quota) -> Verdict {
     thread_local! {
@@ -220,10 +220,7 @@ pub async fn take(env: &worker::Env, user: &str, quota: Quota) -> Verdict {
     // One warning per isolate per minute, with the count since the last:
     // an outage must not turn every request into a log line.
     if let Some(count) = FALLBACK_LOG.with(|l| l.borrow_mut().note(now_ms)) {
-        crate::log::warn(
-            "ratelimit_fallback",
-            &[("user", user), ("fallbacks", &count.to_string())],
-        );
+        crate::log::warn("ratelimit_fallback", &[("fallbacks", &count.to_string())]);
     }
     FALLBACK.with(|f| f.borrow_mut().take(user, now_ms, quota))
 }

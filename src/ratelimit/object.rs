@@ -1,6 +1,6 @@
 //! The `RateLimiter` Durable Object: one per user (`idFromName(sub)`), its
-//! GCRA state (one number) in the object's storage so eviction or restart
-//! does not reset the budget. One request in, one JSON [`Verdict`] out.
+//! GCRA state (the TAT, one row) in the object's storage so eviction or
+//! restart does not reset the budget. One request in, one JSON [`Verdict`] out.
 //!
 //! Exactness under concurrency: the object's SQLite storage is used through
 //! its synchronous API, so the read, the decision and the write run without
@@ -20,20 +20,30 @@ use super::gcra::{self, Quota};
 use super::Verdict;
 
 /// One row: the exact theoretical arrival time, `ms + rem / den` ms since
-/// the epoch ([`gcra::Tat`]; each part exact as a JavaScript number).
-/// (`gcra_v2`: the first table kept whole ms, which lost part of a burst
-/// when `window / max` was fractional.)
+/// the epoch, and the window it was computed under ([`gcra::Tat`]; each
+/// part exact as a JavaScript number).
 const CREATE: &str = "CREATE TABLE IF NOT EXISTS gcra_v2 (id INTEGER PRIMARY KEY CHECK (id = 0), \
-     ms REAL NOT NULL, rem INTEGER NOT NULL, den INTEGER NOT NULL)";
-const SELECT: &str = "SELECT ms, rem, den FROM gcra_v2 WHERE id = 0";
-const UPSERT: &str = "INSERT INTO gcra_v2 (id, ms, rem, den) VALUES (0, ?, ?, ?) \
-     ON CONFLICT(id) DO UPDATE SET ms = excluded.ms, rem = excluded.rem, den = excluded.den";
+     ms REAL NOT NULL, rem INTEGER NOT NULL, den INTEGER NOT NULL, window_ms REAL NOT NULL)";
+const SELECT: &str = "SELECT ms, rem, den, window_ms FROM gcra_v2 WHERE id = 0";
+const UPSERT: &str = "INSERT INTO gcra_v2 (id, ms, rem, den, window_ms) VALUES (0, ?, ?, ?, ?) \
+     ON CONFLICT(id) DO UPDATE SET ms = excluded.ms, rem = excluded.rem, den = excluded.den, \
+     window_ms = excluded.window_ms";
+/// The first layout kept whole ms in `gcra (id, tat)`, which lost part of a
+/// burst when `window / max` was fractional. Its row is read once, when an
+/// object has no `gcra_v2` row yet, so an upgrade does not reset budgets.
+const SELECT_V1: &str = "SELECT tat FROM gcra WHERE id = 0";
 
 #[derive(Deserialize)]
 struct Row {
     ms: f64,
     rem: f64,
     den: f64,
+    window_ms: f64,
+}
+
+#[derive(Deserialize)]
+struct RowV1 {
+    tat: f64,
 }
 
 impl Row {
@@ -45,6 +55,7 @@ impl Row {
             ms: number_to_ms(self.ms)?,
             rem,
             den,
+            window_ms: number_to_ms(self.window_ms).filter(|w| *w >= 1)?,
         })
     }
 }
@@ -109,6 +120,18 @@ fn number_to_u32(n: f64) -> Option<u32> {
     (n.is_finite() && n >= 0.0 && n <= f64::from(u32::MAX) && n.fract() == 0.0).then_some(n as u32)
 }
 
+/// The first layout's TAT, if this object has one (no such table is `None`),
+/// in whole ms under the current quota.
+fn v1_tat(sql: &worker::SqlStorage, quota: Quota) -> Option<gcra::Tat> {
+    let rows = sql.exec(SELECT_V1, None).ok()?.to_array::<RowV1>().ok()?;
+    Some(gcra::Tat {
+        ms: number_to_ms(rows.first()?.tat.ceil())?,
+        rem: 0,
+        den: 1,
+        window_ms: quota.window_ms(),
+    })
+}
+
 impl DurableObject for RateLimiter {
     fn new(state: State, _env: Env) -> Self {
         Self {
@@ -124,23 +147,24 @@ impl DurableObject for RateLimiter {
         let sql = self.state.storage().sql();
         // An instance is single-threaded and the only writer of its row, so
         // after one read its memory is the row: one statement per request.
+        let now_ms = Date::now().as_millis();
         let stored = if let Mirror::Loaded(tat) = self.tat.get() {
             tat
         } else {
             sql.exec(CREATE, None)?;
             let row = sql.exec(SELECT, None)?.to_array::<Row>()?;
-            let tat =
-                match row.first() {
-                    None => None,
-                    // A row we cannot read is an error, not a full bucket.
-                    Some(r) => Some(r.tat().ok_or_else(|| {
-                        worker::Error::RustError("unreadable rate-limit row".into())
-                    })?),
-                };
+            let tat = match row.first() {
+                Some(r) => Some(r.tat().unwrap_or_else(|| {
+                    // Not a full bucket: the budget counts as spent (one
+                    // window at most), and the next write replaces the row.
+                    crate::log::warn("ratelimit_row_unreadable", &[]);
+                    gcra::Tat::spent(now_ms, quota)
+                })),
+                None => v1_tat(&sql, quota),
+            };
             self.tat.set(Mirror::Loaded(tat));
             tat
         };
-        let now_ms = Date::now().as_millis();
         let decision = gcra::check(stored, now_ms, quota);
         if let gcra::Decision::Allow { tat, .. } = decision {
             // Memory follows the row only once the write has succeeded.
@@ -148,6 +172,7 @@ impl DurableObject for RateLimiter {
                 ms_to_number(tat.ms).into(),
                 f64::from(tat.rem).into(),
                 f64::from(tat.den).into(),
+                ms_to_number(tat.window_ms).into(),
             ];
             sql.exec(UPSERT, values)?;
             self.tat.set(Mirror::Loaded(Some(tat)));

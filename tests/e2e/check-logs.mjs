@@ -34,7 +34,11 @@ for (const line of lines) {
     if (line.includes(value)) failures.push(`${kind} in ${where(line)}`);
   }
   for (const [re, what] of SHAPES) if (re.test(line)) failures.push(`${what} in ${where(line)}`);
-  if (line.startsWith("{")) json.push(JSON.parse(line));
+  try {
+    json.push(JSON.parse(line));
+  } catch {
+    failures.push(`a line that is not JSON: ${where(line)}`);
+  }
 }
 
 const requests = json.filter((l) => l.event === "request");

@@ -271,6 +271,7 @@ fn ratelimit(c: &mut Criterion) {
                     ms: 1_795_600_803_000,
                     rem: 0,
                     den: 20,
+                    window_ms: 60_000,
                 })),
                 black_box(1_795_600_800_000),
                 quota,

@@ -100,6 +100,10 @@ describe("JWKS endpoint faults, nothing cached", () => {
     "JSON that is not a key set": () => Response.json({ keys: "none" }),
     "over 1 MiB with a Content-Length": () =>
       new Response(Buffer.alloc(2 * MIB, " "), { headers: { "content-type": "application/json" } }),
+    // Declares 2 MiB but sends 1 KiB and stalls: only refusing on the
+    // declared length (unread) answers before the 5 s timeout.
+    "a declared length over the limit, the body stalling": () =>
+      new Response(stalling(1024), { headers: { "content-length": String(2 * MIB) } }),
     "over 1 MiB streamed without a length": () => new Response(streamed(2 * MIB, " ")),
     // 320 KiB, then nothing and no end: only a bound applied while reading
     // answers before the 5 s timeout.
@@ -156,8 +160,14 @@ describe("keys of the wrong type", () => {
     await issuer.addKey("kid-good");
     issuer.addWeakKey("kid-1024");
     const ec = generateKeyPairSync("ec", { namedCurve: "P-256" }).publicKey.export({ format: "jwk" });
-    const rsa = generateKeyPairSync("rsa", { modulusLength: 2048 }).publicKey.export({ format: "jwk" });
+    // One RSA key published under three kids: for signatures (the control),
+    // for encryption only, and for another algorithm. Tokens under each kid
+    // are signed with that very key, so only the key's use/alg can refuse them.
+    const pair = generateKeyPairSync("rsa", { modulusLength: 2048 });
+    const rsa = pair.publicKey.export({ format: "jwk" });
+    for (const kid of ["kid-rsa-ok", "kid-enc", "kid-ps"]) issuer.keys.set(kid, { privateKey: pair.privateKey });
     const extra = [
+      { ...rsa, kid: "kid-rsa-ok", use: "sig", alg: "RS256" },
       { ...ec, kid: "kid-ec", alg: "ES256", use: "sig" },
       { kty: "oct", kid: "kid-oct", k: "c2VjcmV0LXNlY3JldC1zZWNyZXQ", alg: "HS256" },
       { ...rsa, kid: "kid-enc", use: "enc", alg: "RSA-OAEP" },
@@ -170,9 +180,13 @@ describe("keys of the wrong type", () => {
     };
     await withWorker({ bindings: BINDINGS, outbound }, async (mf) => {
       assert.equal((await upload(mf, await issuer.token("kid-good"))).res.status, 200, "the good key still works");
-      for (const kid of ["kid-1024", "kid-ec", "kid-oct", "kid-enc", "kid-ps", "kid-junk"]) {
-        // Signed with a real RSA key under that kid: only the key type can refuse it.
-        const token = issuer.rawToken({ alg: "RS256", kid, typ: "JWT" }, issuer.claims(), kid === "kid-1024" ? "kid-1024" : "kid-good");
+      const signedBy = (kid) => issuer.rawToken({ alg: "RS256", kid, typ: "JWT" }, issuer.claims(), kid);
+      assert.equal((await upload(mf, signedBy("kid-rsa-ok"))).res.status, 200, "control: the same RSA key for signatures");
+      // Signed with the key published under that kid (EC, symmetric and
+      // malformed keys cannot sign RS256: those tokens use the good key).
+      for (const kid of ["kid-1024", "kid-enc", "kid-ps", "kid-ec", "kid-oct", "kid-junk"]) {
+        const own = ["kid-1024", "kid-enc", "kid-ps"].includes(kid);
+        const token = issuer.rawToken({ alg: "RS256", kid, typ: "JWT" }, issuer.claims(), own ? kid : "kid-good");
         const { res, body } = await upload(mf, token);
         assert.equal(res.status, 401, `${kid}: ${JSON.stringify(body)}`);
         assert.equal(body.code, "unauthorized");

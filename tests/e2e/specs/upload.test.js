@@ -3,6 +3,7 @@
 // every response is checked against docs/openapi.yaml.
 import assert from "node:assert/strict";
 import { randomBytes } from "node:crypto";
+import { connect } from "node:net";
 import { after, before, describe, test } from "node:test";
 import { jsonBody, startWorker, UPLOAD_PATH } from "../fixture.js";
 import { AUTH_BINDINGS, Issuer } from "../issuer.js";
@@ -203,41 +204,78 @@ describe("body errors, in the SPEC's order", () => {
   });
 
   // A streamed body has no Content-Length: the Worker reads it chunk by
-  // chunk and stops at the limit (the fast path trusts Content-Length).
-  const chunked = (text, chunkSize) => {
+  // chunk and stops at the limit (the fast path needs Content-Length).
+  // `stallAfter`: after the text, neither more data nor an end.
+  const chunked = (text, chunkSize, { stallAfter = false } = {}) => {
     const bytes = Buffer.from(text);
     let at = 0;
     return new ReadableStream({
-      pull(controller) {
-        if (at >= bytes.length) return controller.close();
+      async pull(controller) {
+        if (at >= bytes.length) {
+          if (stallAfter) return new Promise(() => {});
+          return controller.close();
+        }
         controller.enqueue(bytes.subarray(at, at + chunkSize));
         at += chunkSize;
       },
     });
   };
-  const streamed = (text, chunkSize) =>
+  const streamed = (body) =>
     mf.dispatchFetch(WORKER, {
       method: "POST",
       headers: { authorization: `Bearer ${token}`, "content-type": "application/json" },
-      body: chunked(text, chunkSize),
+      body,
       duplex: "half",
     });
 
-  test("a chunked body without Content-Length is read", async () => {
-    const res = await streamed(JSON.stringify(profile()), 7);
-    const json = await jsonBody(res);
-    assertMatchesOpenApi("POST", UPLOAD_PATH, res, json);
-    assert.equal(res.status, 200, JSON.stringify(json));
-  });
-
-  test("a chunked body over 16 KiB is 413", async () => {
-    for (const size of [16 * 1024 + 1, 64 * 1024]) {
-      const res = await streamed(JSON.stringify({ ...profile(), pad: "x".repeat(size) }), 1024);
+  test("a chunked body without Content-Length is read, up to exactly 16 KiB", async () => {
+    const base = JSON.stringify({ ...profile(), pad: "" });
+    const full = JSON.stringify({ ...profile(), pad: "x".repeat(16 * 1024 - base.length) });
+    for (const text of [JSON.stringify(profile()), full]) {
+      const res = await streamed(chunked(text, 7));
       const json = await jsonBody(res);
       assertMatchesOpenApi("POST", UPLOAD_PATH, res, json);
-      assert.equal(res.status, 413, `${size}: ${JSON.stringify(json)}`);
-      assert.equal(json.code, "payload_too_large");
+      assert.equal(res.status, 200, JSON.stringify(json));
     }
+  });
+
+  test("a chunked body over 16 KiB is 413 as soon as it passes the limit", async () => {
+    // 20 KiB and then a stall: only a limit applied while reading answers;
+    // reading to the end first would wait forever.
+    const started = Date.now();
+    const res = await streamed(chunked("x".repeat(20 * 1024), 1024, { stallAfter: true }));
+    const json = await jsonBody(res);
+    assertMatchesOpenApi("POST", UPLOAD_PATH, res, json);
+    assert.equal(res.status, 413, JSON.stringify(json));
+    assert.equal(json.code, "payload_too_large");
+    assert.ok(Date.now() - started < 3000, `took ${Date.now() - started} ms`);
+  });
+
+  test("Content-Length and Transfer-Encoding together: framed by the chunks, cut off at the limit", async () => {
+    // A Content-Length of 10 must not let a chunked body be read in one go:
+    // 20 KiB of chunks, then a stall; the 413 must come while it stalls.
+    const url = new URL(await mf.ready);
+    const sock = connect(Number(url.port), url.hostname);
+    let received = "";
+    const answered = new Promise((resolve) => {
+      sock.on("data", (d) => {
+        received += d;
+        if (/\r\n\r\n\{[^]*\}/.test(received)) resolve(); // headers and the JSON body
+      });
+      sock.on("error", () => resolve());
+      sock.on("close", () => resolve());
+    });
+    sock.write(
+      `POST ${UPLOAD_PATH} HTTP/1.1\r\nHost: worker.test\r\nAuthorization: Bearer ${token}\r\n` +
+        "Content-Type: application/json\r\nContent-Length: 10\r\nTransfer-Encoding: chunked\r\n\r\n",
+    );
+    for (let i = 0; i < 20; i++) sock.write(`400\r\n${"x".repeat(1024)}\r\n`);
+    const started = Date.now();
+    await Promise.race([answered, new Promise((r) => setTimeout(r, 5000))]);
+    sock.destroy();
+    assert.match(received, /^HTTP\/1\.1 413 /, JSON.stringify(received.slice(0, 80)));
+    assert.match(received, /"code":"payload_too_large"/);
+    assert.ok(Date.now() - started < 3000);
   });
 
   test("a charset parameter is fine", async () => {
