@@ -57,7 +57,18 @@ stop_stack() {
     kill -0 "$stack_pid" 2>/dev/null || break
     sleep 0.1
   done
-  kill -KILL "$stack_pid" 2>/dev/null || true
+  if kill -0 "$stack_pid" 2>/dev/null; then
+    kill -KILL "$stack_pid" 2>/dev/null || true
+    # The stack starts each server in a process group of its own (wrangler
+    # with workerd under it); a killed parent cannot stop them, so stop every
+    # group whose leader's command line names this run's state directory.
+    own_pgid=$(ps -o pgid= -p $$ | tr -d ' ')
+    for pid in $(pgrep -f "$state" || true); do
+      pgid=$(ps -o pgid= -p "$pid" 2>/dev/null | tr -d ' ')
+      # Group leaders only (the stack's detached servers), never our group.
+      [ "$pgid" = "$pid" ] && [ "$pgid" != "$own_pgid" ] && kill -KILL -- "-$pgid" 2>/dev/null || true
+    done
+  fi
   wait "$stack_pid" 2>/dev/null || true
   stack_pid=""
 }
