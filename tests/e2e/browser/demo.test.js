@@ -66,7 +66,11 @@ after(async () => {
 });
 
 test("the printed curl sequence works as printed", async () => {
-  const script = output.split("==> try it from a shell")[1].split("\n").slice(1).join("\n").trim();
+  // The sequence as printed: up to the blank line that ends the banner (the
+  // servers' own log lines, prefixed `[name]`, may follow it at any time).
+  const printed = output.split("==> try it from a shell")[1].split("\n").slice(1).join("\n");
+  const script = printed.split("\n\n")[0].trim();
+  assert.ok(!/^\[/m.test(script), `server output inside the sequence:\n${script}`);
   assert.match(script, /^TOKEN=\$\(curl/);
   const { stdout } = await promisify(execFile)("bash", ["-euo", "pipefail", "-c", script], { cwd: state });
   assert.match(stdout, /^uploaded\n200 image\/png \d+ bytes\n$/);
