@@ -14,18 +14,48 @@ const fn is_unreserved(b: u8) -> bool {
     b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b'~')
 }
 
+/// Per byte: 1 = unreserved, 2 = `/` (kept in paths), 0 = escaped.
+const KEEP: [u8; 256] = {
+    let mut t = [0u8; 256];
+    let mut i = 0;
+    while i < 256 {
+        #[allow(clippy::cast_possible_truncation)] // i < 256
+        let b = i as u8;
+        t[i] = if is_unreserved(b) {
+            1
+        } else if b == b'/' {
+            2
+        } else {
+            0
+        };
+        i += 1;
+    }
+    t
+};
+
 /// Appends `input` to `out`, percent-encoding every byte that is not
 /// unreserved (upper-case hex). With `keep_slash`, `/` is kept (paths);
 /// without, it becomes `%2F` (query keys and values).
 pub fn uri_encode_into(out: &mut String, input: &str, keep_slash: bool) {
     const HEX: &[u8; 16] = b"0123456789ABCDEF";
-    for &b in input.as_bytes() {
-        if is_unreserved(b) || (keep_slash && b == b'/') {
-            out.push(char::from(b));
-        } else {
+    let bytes = input.as_bytes();
+    let mask = if keep_slash { 3 } else { 1 };
+    let keep = |b: u8| KEEP[usize::from(b)] & mask != 0;
+    let mut start = 0;
+    while start < bytes.len() {
+        // A run of bytes kept as they are (all ASCII): copied in one go.
+        let run = bytes[start..]
+            .iter()
+            .position(|&b| !keep(b))
+            .unwrap_or(bytes.len() - start);
+        out.push_str(&input[start..start + run]);
+        start += run;
+        // Then the bytes to escape, until the next kept one.
+        while let Some(&b) = bytes.get(start).filter(|&&b| !keep(b)) {
             out.push('%');
             out.push(char::from(HEX[usize::from(b >> 4)]));
             out.push(char::from(HEX[usize::from(b & 0x0f)]));
+            start += 1;
         }
     }
 }
@@ -124,10 +154,18 @@ where
 /// is already in that form (the common case).
 fn normalize_value(value: &str) -> Cow<'_, str> {
     let b = value.as_bytes();
-    let clean = !b.first().is_some_and(u8::is_ascii_whitespace)
-        && !b.last().is_some_and(u8::is_ascii_whitespace)
-        && b.iter().all(|c| !c.is_ascii_whitespace() || *c == b' ')
-        && !b.windows(2).any(|w| w == b"  ");
+    // One pass: no whitespace but single spaces between words.
+    let mut prev_space = true; // a leading space is not clean either
+    let mut clean = true;
+    for &c in b {
+        let space = c == b' ';
+        if (space && prev_space) || (c.is_ascii_whitespace() && !space) {
+            clean = false;
+            break;
+        }
+        prev_space = space;
+    }
+    let clean = (clean && !prev_space) || b.is_empty();
     if clean {
         return Cow::Borrowed(value);
     }

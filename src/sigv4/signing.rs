@@ -28,12 +28,13 @@ fn unreachable_hmac() -> ! {
 /// Lower-case hex of `bytes` (a table, not `format!`: this runs twice per URL).
 pub fn hex(bytes: &[u8]) -> String {
     const DIGITS: &[u8; 16] = b"0123456789abcdef";
-    let mut out = String::with_capacity(bytes.len() * 2);
-    for b in bytes {
-        out.push(char::from(DIGITS[usize::from(b >> 4)]));
-        out.push(char::from(DIGITS[usize::from(b & 0x0f)]));
+    let mut out = vec![0u8; bytes.len() * 2];
+    for (pair, b) in out.chunks_exact_mut(2).zip(bytes) {
+        pair[0] = DIGITS[usize::from(b >> 4)];
+        pair[1] = DIGITS[usize::from(b & 0x0f)];
     }
-    out
+    // Hex digits are ASCII: never the empty fallback.
+    String::from_utf8(out).unwrap_or_default()
 }
 
 /// Lower-case hex SHA-256 of `data`.
