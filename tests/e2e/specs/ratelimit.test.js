@@ -2,7 +2,8 @@
 // concurrency, per user, refilled over time, persisted across restarts —
 // and the documented failure policy (fail open).
 import assert from "node:assert/strict";
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, readdirSync, rmSync } from "node:fs";
+import { DatabaseSync } from "node:sqlite";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { before, describe, test } from "node:test";
@@ -143,6 +144,39 @@ describe("persistence", () => {
       await withWorker(opts, async (mf) => {
         const { res } = await call(mf, "user_alice");
         assert.equal(res.status, 429, "the budget survived the restart");
+        assert.equal((await call(mf, "user_bob")).res.status, 200);
+      });
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe("storage upgrade", () => {
+  test("an object written by the first layout (gcra.tat, whole ms) keeps its spent budget", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "upload-signer-do-"));
+    const opts = options({ persistTo: dir, bindings: { RATE_LIMIT_MAX: "3", RATE_LIMIT_WINDOW_SECONDS: "3600" } });
+    try {
+      // One request creates the object's SQLite file (the current layout).
+      await withWorker(opts, async (mf) => assert.equal((await call(mf, "user_alice")).res.status, 200));
+      // Rewrite it as the first layout would have left it: budget spent.
+      const files = readdirSync(join(dir, "do"), { recursive: true }).filter((f) => String(f).endsWith(".sqlite"));
+      let rewritten = 0;
+      for (const f of files) {
+        const db = new DatabaseSync(join(dir, "do", String(f)));
+        if (db.prepare("SELECT name FROM sqlite_master WHERE name = 'gcra_v2'").get()) {
+          db.exec("DROP TABLE gcra_v2; CREATE TABLE gcra (id INTEGER PRIMARY KEY CHECK (id = 0), tat REAL NOT NULL)");
+          db.prepare("INSERT INTO gcra (id, tat) VALUES (0, ?)").run(Date.now() + 3600 * 1000);
+          rewritten += 1;
+        }
+        db.close();
+      }
+      assert.equal(rewritten, 1, `one object file expected among ${files.join(", ")}`);
+      await withWorker(opts, async (mf) => {
+        const { res } = await call(mf, "user_alice");
+        assert.equal(res.status, 429, "the old row was read: the budget is still spent");
+        // One unit comes back after window / max = 1200 s.
+        assert.ok(Math.abs(Number(res.headers.get("retry-after")) - 1200) <= 2, res.headers.get("retry-after"));
         assert.equal((await call(mf, "user_bob")).res.status, 200);
       });
     } finally {
