@@ -100,17 +100,22 @@ impl UtcTime {
     /// SigV4's `X-Amz-Date` form: `YYYYMMDDTHHMMSSZ` (digits pushed
     /// directly: this runs for every URL).
     pub fn amz_date(self) -> String {
+        self.amz_date_bytes().as_str().to_owned()
+    }
+
+    /// [`Self::amz_date`] without an allocation, for the signing fast path.
+    pub fn amz_date_bytes(self) -> AmzDate {
         let c = self.civil();
-        let mut out = String::with_capacity(16);
-        push_digits(&mut out, c.year, 4);
-        push_digits(&mut out, c.month, 2);
-        push_digits(&mut out, c.day, 2);
-        out.push('T');
-        push_digits(&mut out, c.hour, 2);
-        push_digits(&mut out, c.minute, 2);
-        push_digits(&mut out, c.second, 2);
-        out.push('Z');
-        out
+        let mut out = [0u8; 16];
+        put_digits(&mut out[0..4], c.year);
+        put_digits(&mut out[4..6], c.month);
+        put_digits(&mut out[6..8], c.day);
+        out[8] = b'T';
+        put_digits(&mut out[9..11], c.hour);
+        put_digits(&mut out[11..13], c.minute);
+        put_digits(&mut out[13..15], c.second);
+        out[15] = b'Z';
+        AmzDate(out)
     }
 
     /// SigV4's credential-scope date: `YYYYMMDD`.
@@ -136,11 +141,22 @@ impl fmt::Display for UtcTime {
     }
 }
 
-/// Appends the last `width` decimal digits of `n`, zero-padded.
-fn push_digits(out: &mut String, n: u32, width: u32) {
-    for i in (0..width).rev() {
-        let digit = (n / 10u32.pow(i)) % 10;
-        out.push(char::from(b'0' + u8::try_from(digit).unwrap_or(0)));
+/// `YYYYMMDDTHHMMSSZ` on the stack.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct AmzDate([u8; 16]);
+
+impl AmzDate {
+    pub fn as_str(&self) -> &str {
+        // Digits, `T` and `Z` only: always ASCII.
+        std::str::from_utf8(&self.0).unwrap_or_default()
+    }
+}
+
+/// Fills `out` with the last `out.len()` decimal digits of `n`, zero-padded.
+fn put_digits(out: &mut [u8], mut n: u32) {
+    for slot in out.iter_mut().rev() {
+        *slot = b'0' + u8::try_from(n % 10).unwrap_or(0);
+        n /= 10;
     }
 }
 

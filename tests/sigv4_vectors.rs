@@ -15,8 +15,8 @@ use std::path::{Path, PathBuf};
 use upload_signer::sigv4::canonical::uri_encode_path;
 use upload_signer::sigv4::signing::sha256_hex;
 use upload_signer::sigv4::{
-    sign_query, Addressing, Bucket, Credentials, Endpoint, Expiry, Method, ObjectKey, PayloadHash,
-    QueryRequest, Region, S3Target, SigningContext,
+    append_signed_query, sign_query, Addressing, Bucket, Credentials, Endpoint, Expiry, Method,
+    ObjectKey, PayloadHash, QueryRequest, Region, S3Target, SigningContext, UrlRequest,
 };
 use upload_signer::time::{Civil, UtcTime};
 
@@ -148,18 +148,15 @@ fn check_case(name: &str) {
         now: parse_time(ctx_json["timestamp"].as_str().unwrap()),
         expires: Expiry::from_seconds(ctx_json["expiration_in_seconds"].as_u64().unwrap()).unwrap(),
     };
-    let signed = sign_query(
-        &ctx,
-        &QueryRequest {
-            method: &req.method,
-            host: &req.host,
-            canonical_uri: &canonical_uri,
-            query: &query,
-            headers: &headers,
-            payload: PayloadHash::Sha256Hex(&body_hash),
-        },
-    )
-    .unwrap();
+    let query_request = QueryRequest {
+        method: &req.method,
+        host: &req.host,
+        canonical_uri: &canonical_uri,
+        query: &query,
+        headers: &headers,
+        payload: PayloadHash::Sha256Hex(&body_hash),
+    };
+    let signed = sign_query(&ctx, &query_request).unwrap();
 
     // Step 1: canonical request.
     assert_eq!(
@@ -193,6 +190,31 @@ fn check_case(name: &str) {
         .collect();
     let ours: BTreeSet<_> = parse_query(&signed.query_string).into_iter().collect();
     assert_eq!(ours, expected, "{name}: signed query");
+    // Step 5: the URL fast path (hashing as it writes, no intermediates)
+    // appends exactly the same query.
+    assert_eq!(
+        fast_path_query(&ctx, &query_request),
+        signed.query_string,
+        "{name}: fast path"
+    );
+}
+
+/// The query [`append_signed_query`] appends to a URL holding `req`'s host
+/// and path.
+fn fast_path_query(ctx: &SigningContext<'_>, req: &QueryRequest<'_>) -> String {
+    let mut url = format!("https://{}{}?", req.host, req.canonical_uri);
+    let host = "https://".len().."https://".len() + req.host.len();
+    let path = host.end..host.end + req.canonical_uri.len();
+    let request = UrlRequest {
+        method: req.method,
+        host,
+        path,
+        query: req.query,
+        headers: req.headers,
+        payload: req.payload,
+    };
+    append_signed_query(ctx, &request, &mut url).unwrap();
+    url.split_off(url.find('?').unwrap() + 1)
 }
 
 /// The aws-c-auth cases this signer expresses; see the vectors README.

@@ -33,11 +33,28 @@ const KEEP: [u8; 256] = {
     t
 };
 
+/// `%00%01…%FF`: byte `b`'s escape is `ESCAPES[3b..3b + 3]`.
+const ESCAPES: &str = match std::str::from_utf8(&ESCAPE_BYTES) {
+    Ok(s) => s,
+    Err(_) => "",
+};
+const ESCAPE_BYTES: [u8; 768] = {
+    const HEX: &[u8; 16] = b"0123456789ABCDEF";
+    let mut t = [0u8; 768];
+    let mut i = 0;
+    while i < 256 {
+        t[3 * i] = b'%';
+        t[3 * i + 1] = HEX[i >> 4];
+        t[3 * i + 2] = HEX[i & 0x0f];
+        i += 1;
+    }
+    t
+};
+
 /// Appends `input` to `out`, percent-encoding every byte that is not
 /// unreserved (upper-case hex). With `keep_slash`, `/` is kept (paths);
 /// without, it becomes `%2F` (query keys and values).
 pub fn uri_encode_into(out: &mut String, input: &str, keep_slash: bool) {
-    const HEX: &[u8; 16] = b"0123456789ABCDEF";
     let bytes = input.as_bytes();
     let mask = if keep_slash { 3 } else { 1 };
     let keep = |b: u8| KEEP[usize::from(b)] & mask != 0;
@@ -52,9 +69,8 @@ pub fn uri_encode_into(out: &mut String, input: &str, keep_slash: bool) {
         start += run;
         // Then the bytes to escape, until the next kept one.
         while let Some(&b) = bytes.get(start).filter(|&&b| !keep(b)) {
-            out.push('%');
-            out.push(char::from(HEX[usize::from(b >> 4)]));
-            out.push(char::from(HEX[usize::from(b & 0x0f)]));
+            let i = 3 * usize::from(b);
+            out.push_str(ESCAPES.get(i..i + 3).unwrap_or_default());
             start += 1;
         }
     }
@@ -148,6 +164,112 @@ where
         signed.push_str(name);
     }
     CanonicalHeaders { block, signed }
+}
+
+/// Most headers a request signs besides `host` for the allocation-free form.
+const MAX_SIMPLE: usize = 7;
+
+/// Canonical headers in the form the URL fast path hashes: in the common case
+/// (names already lower-case and distinct, values already trimmed) the
+/// borrowed pairs sorted in place, with `host` filled in when written;
+/// otherwise [`canonical_headers`]' general result.
+#[derive(Debug, Clone)]
+// Lives on the stack for one signature; boxing the common case would cost the
+// allocation it exists to avoid.
+#[allow(clippy::large_enum_variant)]
+pub enum HeaderLines<'a> {
+    Simple {
+        /// Sorted by name; `host`'s value is a placeholder.
+        lines: [(&'a str, &'a str); MAX_SIMPLE + 1],
+        len: usize,
+        host_at: usize,
+    },
+    General(CanonicalHeaders),
+}
+
+impl<'a> HeaderLines<'a> {
+    /// The canonical form of `host` plus `headers` (as [`canonical_headers`]).
+    pub fn new(headers: &[(&'a str, &'a str)], host: &str) -> Self {
+        let simple = headers.len() <= MAX_SIMPLE
+            && headers.iter().all(|(name, value)| {
+                *name != "host"
+                    && !name.bytes().any(|b| b.is_ascii_uppercase())
+                    && matches!(normalize_value(value), Cow::Borrowed(_))
+            });
+        if simple {
+            let mut lines = [("", ""); MAX_SIMPLE + 1];
+            lines[..headers.len()].copy_from_slice(headers);
+            lines[headers.len()] = ("host", "");
+            let len = headers.len() + 1;
+            lines[..len].sort_unstable_by(|a, b| a.0.cmp(b.0));
+            if lines[..len].windows(2).all(|w| w[0].0 != w[1].0) {
+                let host_at = lines[..len].iter().position(|l| l.0 == "host");
+                if let Some(host_at) = host_at {
+                    return Self::Simple {
+                        lines,
+                        len,
+                        host_at,
+                    };
+                }
+            }
+        }
+        Self::General(canonical_headers(
+            std::iter::once(("host", host)).chain(headers.iter().copied()),
+        ))
+    }
+
+    /// `name;name;…`.
+    pub fn signed_names(&self) -> Cow<'_, str> {
+        match self {
+            Self::Simple { lines, len, .. } => {
+                let mut out =
+                    String::with_capacity(lines[..*len].iter().map(|l| l.0.len() + 1).sum());
+                for (i, (name, _)) in lines[..*len].iter().enumerate() {
+                    if i > 0 {
+                        out.push(';');
+                    }
+                    out.push_str(name);
+                }
+                Cow::Owned(out)
+            }
+            Self::General(h) => Cow::Borrowed(&h.signed),
+        }
+    }
+
+    /// Appends the `name:value\n` block to `out`, with `host` as the host's
+    /// value.
+    pub fn write_block(&self, host: &str, out: &mut Vec<u8>) {
+        match self {
+            Self::Simple {
+                lines,
+                len,
+                host_at,
+            } => {
+                for (i, (name, value)) in lines[..*len].iter().enumerate() {
+                    out.extend_from_slice(name.as_bytes());
+                    out.push(b':');
+                    out.extend_from_slice(if i == *host_at { host } else { value }.as_bytes());
+                    out.push(b'\n');
+                }
+            }
+            Self::General(h) => out.extend_from_slice(h.block.as_bytes()),
+        }
+    }
+}
+
+/// `n` in decimal, written at the end of `buf`.
+pub fn u32_decimal(mut n: u32, buf: &mut [u8; 10]) -> &str {
+    let mut start = buf.len();
+    loop {
+        start -= 1;
+        buf[start] = b'0' + u8::try_from(n % 10).unwrap_or(0);
+        n /= 10;
+        if n == 0 {
+            break;
+        }
+    }
+    // Digits only: always ASCII.
+    std::str::from_utf8(&buf[start..]).unwrap_or_default()
 }
 
 /// Trims and collapses whitespace runs to one space; borrows when the value

@@ -9,9 +9,9 @@
 use std::fmt;
 
 use super::{
+    append_signed_query,
     canonical::{uri_encode_into, uri_encode_path},
-    is_valid_region, sign_query, Credentials, Expiry, PayloadHash, QueryRequest, SigV4Error,
-    SigningContext,
+    is_valid_region, Credentials, Expiry, PayloadHash, SigV4Error, SigningContext, UrlRequest,
 };
 use crate::time::UtcTime;
 
@@ -224,7 +224,7 @@ impl ObjectKey {
         if key.len() > MAX_KEY_BYTES {
             return Err(SigV4Error::InvalidKey("longer than 1024 bytes"));
         }
-        if key.split('/').any(|seg| seg == "." || seg == "..") {
+        if has_dot_segment(&key) {
             return Err(SigV4Error::InvalidKey("contains a '.' or '..' segment"));
         }
         Ok(Self(key))
@@ -238,6 +238,26 @@ impl ObjectKey {
     pub fn encoded(&self) -> String {
         uri_encode_path(&self.0)
     }
+}
+
+/// Whether a `/`-separated segment of `key` is `.` or `..` (one pass: this
+/// runs for every URL).
+fn has_dot_segment(key: &str) -> bool {
+    let mut dots = 0u8; // leading dots of the current segment, capped at 3
+    let mut only_dots = true;
+    for &b in key.as_bytes().iter().chain(std::iter::once(&b'/')) {
+        match b {
+            b'/' => {
+                if only_dots && (1..=2).contains(&dots) {
+                    return true;
+                }
+                (dots, only_dots) = (0, true);
+            }
+            b'.' => dots = dots.saturating_add(1).min(3),
+            _ => only_dots = false,
+        }
+    }
+    false
 }
 
 /// Where the bucket goes in the URL.
@@ -350,8 +370,6 @@ impl S3Target {
         let expires_at = now
             .checked_add_seconds(u64::from(expires.seconds()))
             .ok_or(SigV4Error::TimeOutOfRange)?;
-        let host = self.host();
-        let path = self.object_path(key);
         let ctx = SigningContext {
             credentials,
             region: self.region.as_str(),
@@ -359,22 +377,44 @@ impl S3Target {
             now,
             expires,
         };
-        let req = QueryRequest {
+        // One buffer: `scheme://host/path?` first, then the signer appends
+        // the query and the signature, reading the host and path in place.
+        let (scheme, bucket) = (self.endpoint.scheme().as_str(), self.bucket.as_str());
+        let mut url = String::with_capacity(
+            scheme.len()
+                + 3
+                + 2 * (bucket.len() + 1)
+                + self.endpoint.host().len()
+                + 3 * key.as_str().len()
+                + 400
+                + headers.iter().map(|(n, _)| 3 * n.len()).sum::<usize>(),
+        );
+        url.push_str(scheme);
+        url.push_str("://");
+        let host_start = url.len();
+        if self.addressing == Addressing::VirtualHosted {
+            url.push_str(bucket);
+            url.push('.');
+        }
+        url.push_str(self.endpoint.host());
+        let path_start = url.len();
+        url.push('/');
+        if self.addressing == Addressing::Path {
+            uri_encode_into(&mut url, bucket, false);
+            url.push('/');
+        }
+        uri_encode_into(&mut url, key.as_str(), true);
+        let path_end = url.len();
+        url.push('?');
+        let req = UrlRequest {
             method: method.as_str(),
-            host: &host,
-            canonical_uri: &path,
+            host: host_start..path_start,
+            path: path_start..path_end,
             query: &[],
             headers,
             payload: PayloadHash::Unsigned,
         };
-        let signed = sign_query(&ctx, &req)?;
-        let scheme = self.endpoint.scheme().as_str();
-        let mut url = String::with_capacity(
-            scheme.len() + 3 + host.len() + path.len() + 1 + signed.query_string.len(),
-        );
-        for part in [scheme, "://", &host, &path, "?", &signed.query_string] {
-            url.push_str(part);
-        }
+        append_signed_query(&ctx, &req, &mut url)?;
         Ok(PresignedUrl {
             url,
             signed_at: now,
@@ -456,9 +496,14 @@ mod tests {
     fn key_rules() {
         assert!(ObjectKey::new("a/b c/é+=.png").is_ok());
         assert!(ObjectKey::new("a/...").is_ok());
+        for ok in [".a", "a.", "a/.b/c", "a/..b", "/", "a//b", "/x", "..../a"] {
+            assert!(ObjectKey::new(ok).is_ok(), "{ok}");
+        }
         assert!(ObjectKey::new("k".repeat(1024)).is_ok());
         assert!(ObjectKey::new("k".repeat(1025)).is_err());
-        for bad in ["", ".", "..", "a/../b", "a/./b", "a/..", "../a"] {
+        for bad in [
+            "", ".", "..", "a/../b", "a/./b", "a/..", "../a", "./a", "a/.", "a//./b",
+        ] {
             assert!(ObjectKey::new(bad).is_err(), "{bad}");
         }
     }

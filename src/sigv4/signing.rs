@@ -27,14 +27,20 @@ fn unreachable_hmac() -> ! {
 
 /// Lower-case hex of `bytes` (a table, not `format!`: this runs twice per URL).
 pub fn hex(bytes: &[u8]) -> String {
-    const DIGITS: &[u8; 16] = b"0123456789abcdef";
     let mut out = vec![0u8; bytes.len() * 2];
+    hex_into(bytes, &mut out);
+    // Hex digits are ASCII: never the empty fallback.
+    String::from_utf8(out).unwrap_or_default()
+}
+
+/// Lower-case hex of `bytes` into the first `2 * bytes.len()` bytes of `out`
+/// (as many whole bytes as fit).
+pub fn hex_into(bytes: &[u8], out: &mut [u8]) {
+    const DIGITS: &[u8; 16] = b"0123456789abcdef";
     for (pair, b) in out.chunks_exact_mut(2).zip(bytes) {
         pair[0] = DIGITS[usize::from(b >> 4)];
         pair[1] = DIGITS[usize::from(b & 0x0f)];
     }
-    // Hex digits are ASCII: never the empty fallback.
-    String::from_utf8(out).unwrap_or_default()
 }
 
 /// Lower-case hex SHA-256 of `data`.
@@ -78,6 +84,10 @@ struct Memo {
     region: String,
     service: String,
     mac: HmacSha256,
+    /// The credential scope, raw and as a query value: they change with
+    /// the same inputs.
+    scope: String,
+    scope_query: String,
 }
 
 thread_local! {
@@ -110,12 +120,15 @@ fn with_memo<T>(
                 unreachable_hmac()
             };
             key.fill(0);
+            let scope = credential_scope(date_stamp, region, service);
             *slot = Some(Memo {
                 secret: Zeroizing::new(secret.to_owned()),
                 date_stamp: date_stamp.to_owned(),
                 region: region.to_owned(),
                 service: service.to_owned(),
                 mac,
+                scope_query: super::canonical::uri_encode(&scope),
+                scope,
             });
         }
         match slot.as_ref() {
@@ -139,6 +152,50 @@ pub fn signature_cached(
         mac.update(string_to_sign.as_bytes());
         hex(&mac.finalize().into_bytes())
     })
+}
+
+/// What stays the same for every URL signed with one (secret, date, region,
+/// service): the keyed HMAC state and the credential scope.
+#[derive(Debug)]
+pub struct DayKey<'a>(&'a Memo);
+
+impl std::fmt::Debug for Memo {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Memo")
+            .field("scope", &self.scope)
+            .finish_non_exhaustive()
+    }
+}
+
+impl DayKey<'_> {
+    /// `date/region/service/aws4_request`.
+    pub fn scope(&self) -> &str {
+        &self.0.scope
+    }
+
+    /// The scope percent-encoded as a query value.
+    pub fn scope_query(&self) -> &str {
+        &self.0.scope_query
+    }
+
+    /// The signature of `string_to_sign`, as lower-case hex into `out`.
+    pub fn sign_into(&self, string_to_sign: &[u8], out: &mut [u8; 64]) {
+        let mut mac = self.0.mac.clone();
+        mac.update(string_to_sign);
+        hex_into(&mac.finalize().into_bytes(), out);
+    }
+}
+
+/// Runs `f` with the [`DayKey`] for these inputs, derived at most once per
+/// (secret, date, region, service) on this thread.
+pub fn with_day_key<T>(
+    secret: &str,
+    date_stamp: &str,
+    region: &str,
+    service: &str,
+    f: impl FnOnce(&DayKey<'_>) -> T,
+) -> T {
+    with_memo(secret, date_stamp, region, service, |m| f(&DayKey(m)))
 }
 
 /// `AWS4-HMAC-SHA256\n<amz date>\n<scope>\n<hex sha256(canonical request)>`.

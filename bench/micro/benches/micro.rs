@@ -13,19 +13,22 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use base64ct::{Base64UrlUnpadded, Encoding};
 use criterion::{criterion_group, criterion_main, Criterion};
+use hmac::{Hmac, Mac};
 use rsa::pkcs1v15::{Signature, SigningKey, VerifyingKey};
 use rsa::pkcs8::DecodePrivateKey;
 use rsa::signature::{SignatureEncoding, Signer, Verifier};
 use rsa::traits::PublicKeyParts;
 use rsa::BigUint;
-use sha2::Sha256;
+use sha2::{Digest, Sha256};
 
 use upload_signer::auth::jwks::{KeySet, RsaPublicKey};
 use upload_signer::auth::token_cache::TokenCache;
 use upload_signer::auth::verify::{verify_token, ClaimRules, SignatureVerifier};
 use upload_signer::ratelimit::gcra::{self, Quota};
+use upload_signer::sigv4::signing::signing_key;
 use upload_signer::sigv4::{
-    Addressing, Bucket, Credentials, Endpoint, Expiry, Method, ObjectKey, Region, S3Target,
+    sign_query, Addressing, Bucket, Credentials, Endpoint, Expiry, Method, ObjectKey, PayloadHash,
+    QueryRequest, Region, S3Target, SigningContext,
 };
 use upload_signer::time::UtcTime;
 
@@ -68,6 +71,44 @@ fn presign(c: &mut Criterion) {
                 .url
         });
     });
+
+    // The physical floor for this very URL: only the hashing it needs — one
+    // SHA-256 of its canonical request, then the HMAC of its string to sign
+    // from the already-keyed state (what the signing-key memo holds) — with
+    // no encoding, formatting or allocation at all.
+    let steps = sign_query(
+        &SigningContext {
+            credentials: &creds,
+            region: "us-east-1",
+            service: "s3",
+            now,
+            expires: expiry,
+        },
+        &QueryRequest {
+            method: "PUT",
+            host: "my-bucket.s3.us-east-1.amazonaws.com",
+            canonical_uri: &format!("/{KEY}"),
+            query: &[],
+            headers: &headers,
+            payload: PayloadHash::Unsigned,
+        },
+    )
+    .unwrap();
+    let keyed = Hmac::<Sha256>::new_from_slice(&signing_key(SECRET, "20261125", "us-east-1", "s3"))
+        .unwrap();
+    let prefix_len = steps.string_to_sign.len() - 64;
+    g.bench_function(
+        "floor: SHA-256 + keyed HMAC of this URL's inputs only",
+        |b| {
+            b.iter(|| {
+                let request_hash = Sha256::digest(black_box(steps.canonical_request.as_bytes()));
+                let mut mac = keyed.clone();
+                mac.update(black_box(&steps.string_to_sign.as_bytes()[..prefix_len]));
+                mac.update(&request_hash);
+                mac.finalize().into_bytes()
+            });
+        },
+    );
 
     let rbucket = rusty_s3::Bucket::new(
         url::Url::parse("https://s3.us-east-1.amazonaws.com").unwrap(),
