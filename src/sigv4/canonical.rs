@@ -218,21 +218,18 @@ impl<'a> HeaderLines<'a> {
         ))
     }
 
-    /// `name;name;…`.
-    pub fn signed_names(&self) -> Cow<'_, str> {
+    /// Appends `name;name;…` to `out`.
+    pub fn write_signed_names(&self, out: &mut Vec<u8>) {
         match self {
             Self::Simple { lines, len, .. } => {
-                let mut out =
-                    String::with_capacity(lines[..*len].iter().map(|l| l.0.len() + 1).sum());
                 for (i, (name, _)) in lines[..*len].iter().enumerate() {
                     if i > 0 {
-                        out.push(';');
+                        out.push(b';');
                     }
-                    out.push_str(name);
+                    out.extend_from_slice(name.as_bytes());
                 }
-                Cow::Owned(out)
             }
-            Self::General(h) => Cow::Borrowed(&h.signed),
+            Self::General(h) => out.extend_from_slice(h.signed.as_bytes()),
         }
     }
 

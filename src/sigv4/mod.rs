@@ -374,33 +374,39 @@ pub fn append_signed_query(
     let amz_date = amz_date.as_str();
     let date_stamp = &amz_date[..8];
     let headers = canonical::HeaderLines::new(req.headers, &url[req.host.clone()]);
-    let signed_headers = headers.signed_names();
     let mut expires = [0u8; 10];
+    let expires = canonical::u32_decimal(ctx.expires.seconds(), &mut expires);
     let mut signature = [0u8; 64];
     let secret = ctx.credentials.secret_access_key();
     signing::with_day_key(secret, date_stamp, ctx.region, ctx.service, |key| {
-        let auth = AuthParams {
-            access_key_id: ctx.credentials.access_key_id(),
-            scope: key.scope(),
-            scope_query: Some(key.scope_query()),
-            amz_date,
-            expires: canonical::u32_decimal(ctx.expires.seconds(), &mut expires),
-            session_token: ctx.credentials.session_token(),
-            signed_headers: &signed_headers,
-        };
-        if req.query.is_empty() {
-            auth.write_sorted_query(url);
-        } else {
-            let credential = format!("{}/{}", auth.access_key_id, auth.scope);
-            let mut params: Vec<(&str, &str)> = Vec::with_capacity(req.query.len() + 6);
-            params.extend_from_slice(req.query);
-            params.extend(auth.pairs(&credential));
-            url.push_str(&canonical::canonical_query(params));
-        }
         with_scratch(|buf| {
+            // The signed-headers list goes first in the buffer: the query
+            // and then the canonical request read it from there.
+            headers.write_signed_names(buf);
+            let names_len = buf.len();
+            let auth = AuthParams {
+                access_key_id: ctx.credentials.access_key_id(),
+                scope: key.scope(),
+                scope_query: Some(key.scope_query()),
+                amz_date,
+                expires,
+                session_token: ctx.credentials.session_token(),
+                // Header names are ASCII tokens: never the empty fallback.
+                signed_headers: std::str::from_utf8(buf).unwrap_or_default(),
+            };
+            if req.query.is_empty() {
+                auth.write_sorted_query(url);
+            } else {
+                let credential = format!("{}/{}", auth.access_key_id, auth.scope);
+                let mut params: Vec<(&str, &str)> = Vec::with_capacity(req.query.len() + 6);
+                params.extend_from_slice(req.query);
+                params.extend(auth.pairs(&credential));
+                url.push_str(&canonical::canonical_query(params));
+            }
             // The canonical request, hashed in one call. The path, `?` and
             // the query are one run of the URL: copied at once, `?` made a
             // newline.
+            let start = buf.len();
             buf.extend_from_slice(req.method.as_bytes());
             buf.push(b'\n');
             let at = buf.len();
@@ -409,10 +415,10 @@ pub fn append_signed_query(
             buf.push(b'\n');
             headers.write_block(&url[req.host.clone()], buf);
             buf.push(b'\n');
-            buf.extend_from_slice(signed_headers.as_bytes());
+            buf.extend_from_within(..names_len);
             buf.push(b'\n');
             buf.extend_from_slice(req.payload.as_str().as_bytes());
-            let request_hash = Sha256::digest(&buf[..]);
+            let request_hash = Sha256::digest(&buf[start..]);
             // The string to sign, in the same buffer.
             buf.clear();
             for part in [signing::ALGORITHM, amz_date, key.scope()] {
