@@ -152,11 +152,23 @@ impl AmzDate {
     }
 }
 
-/// Fills `out` with the last `out.len()` decimal digits of `n`, zero-padded.
+/// Fills `out` with the last `out.len()` decimal digits of `n`, zero-padded,
+/// two digits at a time.
 fn put_digits(out: &mut [u8], mut n: u32) {
-    for slot in out.iter_mut().rev() {
-        *slot = b'0' + u8::try_from(n % 10).unwrap_or(0);
-        n /= 10;
+    const PAIRS: &[u8; 200] = b"0001020304050607080910111213141516171819\
+        2021222324252627282930313233343536373839\
+        4041424344454647484950515253545556575859\
+        6061626364656667686970717273747576777879\
+        8081828384858687888990919293949596979899";
+    for pair in out.rchunks_mut(2) {
+        let i = 2 * (n % 100) as usize;
+        let (tens, ones) = (PAIRS[i], PAIRS[i + 1]);
+        if let [t, o] = pair {
+            (*t, *o) = (tens, ones);
+        } else if let [o] = pair {
+            *o = ones;
+        }
+        n /= 100;
     }
 }
 

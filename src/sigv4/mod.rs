@@ -418,7 +418,7 @@ pub fn append_signed_query(
             buf.extend_from_within(..names_len);
             buf.push(b'\n');
             buf.extend_from_slice(req.payload.as_str().as_bytes());
-            let request_hash = Sha256::digest(&buf[start..]);
+            let request_hash: [u8; 32] = Sha256::digest(&buf[start..]).into();
             // The string to sign, in the same buffer.
             buf.clear();
             for part in [signing::ALGORITHM, amz_date, key.scope()] {
@@ -428,7 +428,7 @@ pub fn append_signed_query(
             let at = buf.len();
             buf.resize(at + 64, 0);
             signing::hex_into(&request_hash, &mut buf[at..]);
-            key.sign_into(buf, &mut signature);
+            key.sign_into(buf, 0, &mut signature);
         });
     });
     url.push_str("&X-Amz-Signature=");

@@ -240,24 +240,17 @@ impl ObjectKey {
     }
 }
 
-/// Whether a `/`-separated segment of `key` is `.` or `..` (one pass: this
-/// runs for every URL).
+/// Whether a `/`-separated segment of `key` is `.` or `..`. Only the dots
+/// are looked at (one scan): this runs for every URL.
 fn has_dot_segment(key: &str) -> bool {
-    let mut dots = 0u8; // leading dots of the current segment, capped at 3
-    let mut only_dots = true;
-    for &b in key.as_bytes().iter().chain(std::iter::once(&b'/')) {
-        match b {
-            b'/' => {
-                if only_dots && (1..=2).contains(&dots) {
-                    return true;
-                }
-                (dots, only_dots) = (0, true);
-            }
-            b'.' => dots = dots.saturating_add(1).min(3),
-            _ => only_dots = false,
-        }
-    }
-    false
+    let b = key.as_bytes();
+    let at = |i: usize| b.get(i).copied();
+    let ends_segment = |i: usize| matches!(at(i), None | Some(b'/'));
+    (0..b.len()).any(|i| {
+        b[i] == b'.'
+            && (i == 0 || b[i - 1] == b'/')
+            && (ends_segment(i + 1) || (at(i + 1) == Some(b'.') && ends_segment(i + 2)))
+    })
 }
 
 /// Where the bucket goes in the URL.

@@ -1,6 +1,7 @@
 //! The string to sign, the signing key and the signature (SigV4 steps 2–4).
 
 use hmac::{Hmac, Mac};
+use sha2::digest::generic_array::GenericArray;
 use sha2::{Digest, Sha256};
 use std::cell::RefCell;
 use zeroize::Zeroizing;
@@ -83,7 +84,10 @@ struct Memo {
     date_stamp: String,
     region: String,
     service: String,
-    mac: HmacSha256,
+    /// SHA-256 states after the signing key's inner (`ipad`) and outer
+    /// (`opad`) blocks: HMAC from here is the message's blocks plus one.
+    inner: [u32; 8],
+    outer: [u32; 8],
     /// The credential scope, raw and as a query value: they change with
     /// the same inputs.
     scope: String,
@@ -116,9 +120,7 @@ fn with_memo<T>(
         });
         if !fresh {
             let mut key = signing_key(secret, date_stamp, region, service);
-            let Ok(mac) = HmacSha256::new_from_slice(&key) else {
-                unreachable_hmac()
-            };
+            let (inner, outer) = keyed_states(&key);
             key.fill(0);
             let scope = credential_scope(date_stamp, region, service);
             *slot = Some(Memo {
@@ -126,7 +128,8 @@ fn with_memo<T>(
                 date_stamp: date_stamp.to_owned(),
                 region: region.to_owned(),
                 service: service.to_owned(),
-                mac,
+                inner,
+                outer,
                 scope_query: super::canonical::uri_encode(&scope),
                 scope,
             });
@@ -148,9 +151,8 @@ pub fn signature_cached(
     string_to_sign: &str,
 ) -> String {
     with_memo(secret, date_stamp, region, service, |m| {
-        let mut mac = m.mac.clone();
-        mac.update(string_to_sign.as_bytes());
-        hex(&mac.finalize().into_bytes())
+        let mut buf = string_to_sign.as_bytes().to_vec();
+        hex(&DayKey(m).hmac_in_place(&mut buf, 0))
     })
 }
 
@@ -178,11 +180,23 @@ impl DayKey<'_> {
         &self.0.scope_query
     }
 
-    /// The signature of `string_to_sign`, as lower-case hex into `out`.
-    pub fn sign_into(&self, string_to_sign: &[u8], out: &mut [u8; 64]) {
-        let mut mac = self.0.mac.clone();
-        mac.update(string_to_sign);
-        hex_into(&mac.finalize().into_bytes(), out);
+    /// The signature of the string to sign in `buf[start..]`, as lower-case
+    /// hex into `out`. `buf` is scratch: the padding is written into it.
+    pub fn sign_into(&self, buf: &mut Vec<u8>, start: usize, out: &mut [u8; 64]) {
+        hex_into(&self.hmac_in_place(buf, start), out);
+    }
+
+    /// HMAC-SHA256 under the signing key of `buf[start..]` (padded in place).
+    fn hmac_in_place(&self, buf: &mut Vec<u8>, start: usize) -> [u8; 32] {
+        let inner = finish_sha256(self.0.inner, 64, buf, start);
+        let mut outer_block = [0u8; 64];
+        outer_block[..32].copy_from_slice(&inner);
+        outer_block[32] = 0x80;
+        // Length: the opad block plus the inner digest, in bits.
+        outer_block[56..].copy_from_slice(&((64u64 + 32) * 8).to_be_bytes());
+        let mut state = self.0.outer;
+        compress(&mut state, &outer_block);
+        state_bytes(state)
     }
 }
 
@@ -196,6 +210,64 @@ pub fn with_day_key<T>(
     f: impl FnOnce(&DayKey<'_>) -> T,
 ) -> T {
     with_memo(secret, date_stamp, region, service, |m| f(&DayKey(m)))
+}
+
+/// SHA-256's initial state (FIPS 180-4 §5.3.3).
+const IV: [u32; 8] = [
+    0x6a09_e667,
+    0xbb67_ae85,
+    0x3c6e_f372,
+    0xa54f_f53a,
+    0x510e_527f,
+    0x9b05_688c,
+    0x1f83_d9ab,
+    0x5be0_cd19,
+];
+
+/// One SHA-256 compression of a 64-byte block.
+fn compress(state: &mut [u32; 8], block: &[u8]) {
+    sha2::compress256(state, std::slice::from_ref(GenericArray::from_slice(block)));
+}
+
+fn state_bytes(state: [u32; 8]) -> [u8; 32] {
+    let mut out = [0u8; 32];
+    for (bytes, word) in out.chunks_exact_mut(4).zip(state) {
+        bytes.copy_from_slice(&word.to_be_bytes());
+    }
+    out
+}
+
+/// The states after HMAC's `ipad` and `opad` key blocks for `key`.
+fn keyed_states(key: &[u8; 32]) -> ([u32; 8], [u32; 8]) {
+    let mut block = [0u8; 64];
+    let mut states = [IV; 2];
+    for (state, pad) in states.iter_mut().zip([0x36u8, 0x5c]) {
+        block.fill(pad);
+        for (b, k) in block.iter_mut().zip(key) {
+            *b ^= k;
+        }
+        compress(state, &block);
+    }
+    block.fill(0);
+    (states[0], states[1])
+}
+
+/// Finishes a SHA-256 whose `state` has absorbed `absorbed` bytes (whole
+/// blocks) with the message `buf[start..]`, padding it in place: the blocks
+/// are compressed straight from the buffer, with no copy into a hasher (the
+/// HMAC's inner hash, from the memoized keyed state).
+fn finish_sha256(mut state: [u32; 8], absorbed: u64, buf: &mut Vec<u8>, start: usize) -> [u8; 32] {
+    let len = buf.len().saturating_sub(start);
+    let bits = (absorbed + len as u64) * 8;
+    // 0x80, zeros up to 56 mod 64, then the length: whole blocks.
+    let padded = (len + 9).div_ceil(64) * 64;
+    buf.push(0x80);
+    buf.resize(start + padded - 8, 0);
+    buf.extend_from_slice(&bits.to_be_bytes());
+    for block in buf[start..].chunks_exact(64) {
+        compress(&mut state, block);
+    }
+    state_bytes(state)
 }
 
 /// `AWS4-HMAC-SHA256\n<amz date>\n<scope>\n<hex sha256(canonical request)>`.
@@ -247,6 +319,21 @@ mod tests {
                     &signing_key(secret, date, region, service),
                     "string to sign"
                 ),
+            );
+        }
+    }
+
+    #[test]
+    fn memoized_hmac_pads_every_length_like_the_hmac_crate() {
+        // The memo finishes HMAC from raw SHA-256 states and pads by hand:
+        // every length around the 55/56/64-byte padding edges, and beyond.
+        let key = signing_key("secret", "20261125", "us-east-1", "s3");
+        for len in 0..=200 {
+            let message: String = "x".repeat(len);
+            assert_eq!(
+                signature_cached("secret", "20261125", "us-east-1", "s3", &message),
+                signature(&key, &message),
+                "length {len}"
             );
         }
     }
