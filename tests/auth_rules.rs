@@ -184,6 +184,69 @@ fn exp_of_wrong_type_is_malformed() {
 }
 
 #[test]
+fn time_claims_are_numeric_dates() {
+    // A fraction is dropped (RFC 7519 allows non-integer NumericDates).
+    let session = check(&mint(&with(
+        claims(),
+        &[(
+            "exp",
+            json!(f64::from(u32::try_from(NOW + 50).unwrap()) + 0.9),
+        )],
+    )))
+    .unwrap();
+    assert_eq!(session.expires_at, UtcTime::from_unix_seconds(NOW + 50));
+    // Past 9999-12-31, beyond i64, or not a number at all: malformed.
+    for bad in [
+        json!(253_402_300_800u64),
+        json!(u64::MAX),
+        json!(1e300),
+        json!(true),
+        json!([NOW]),
+    ] {
+        for name in ["exp", "nbf", "iat"] {
+            assert_eq!(
+                check(&mint(&with(claims(), &[(name, bad.clone())]))),
+                Err(AuthError::Malformed),
+                "{name}: {bad}"
+            );
+        }
+    }
+}
+
+#[test]
+fn header_fields_have_their_registered_types() {
+    let key = private_key("test-a");
+    let with_header = |extra: Value| {
+        let mut h = header("test-a");
+        for (k, v) in extra.as_object().unwrap() {
+            h[k] = v.clone();
+        }
+        mint_with(&h, &claims(), &key)
+    };
+    for bad in [
+        json!({"kid": 7}),
+        json!({"typ": ["JWT"]}),
+        json!({"x5t": {}}),
+        json!({"alg": 256}),
+        json!({"alg": null}),
+        json!({"cty": "JWT"}),
+    ] {
+        assert_eq!(
+            check(&with_header(bad.clone())),
+            Err(AuthError::Malformed),
+            "{bad}"
+        );
+    }
+    for fine in [
+        json!({"cty": "json"}),
+        json!({"typ": null}),
+        json!({"x5u": "https://x"}),
+    ] {
+        assert!(check(&with_header(fine.clone())).is_ok(), "{fine}");
+    }
+}
+
+#[test]
 fn nbf_boundary() {
     let token = mint(&with(claims(), &[("nbf", json!(NOW + 5))]));
     assert!(check(&token).is_ok(), "nbf = now + leeway is valid");

@@ -6,9 +6,8 @@
 //! itself sits behind [`SignatureVerifier`]: WebCrypto at the edge, a
 //! pure-Rust implementation in the native tests.
 
-use chrono::{DateTime, TimeDelta, Utc};
-use jwt_compact::{Claims, TimeOptions, UntrustedToken, ValidationError};
-use serde::Deserialize;
+use base64ct::{Base64UrlUnpadded, Encoding};
+use serde_json::{Map, Value};
 
 use super::jwks::{KeySet, RsaPublicKey};
 use super::AuthError;
@@ -82,44 +81,31 @@ pub trait SignatureVerifier {
     async fn verify_rs256(&self, key: &RsaPublicKey, message: &[u8], signature: &[u8]) -> bool;
 }
 
-/// Extra header fields we must look at; jwt-compact handles the rest.
-#[derive(Debug, Deserialize)]
-struct ExtraHeader {
-    /// Critical extensions (RFC 7515 §4.1.11): we implement none, so any
-    /// `crit` makes the token unacceptable.
-    #[serde(default)]
-    crit: Option<serde_json::Value>,
-}
-
-/// The Clerk claims beyond the registered time claims, kept loose so that
-/// "missing" and "wrong type" are told apart.
-#[derive(Debug, Deserialize)]
-struct ClerkClaims {
-    #[serde(default)]
-    sub: Option<serde_json::Value>,
-    #[serde(default)]
-    iss: Option<serde_json::Value>,
-    #[serde(default)]
-    azp: Option<serde_json::Value>,
-    #[serde(default)]
-    sts: Option<serde_json::Value>,
-}
-
 /// A token that parsed and names RS256, not yet trusted.
 #[derive(Debug)]
 pub struct ParsedToken<'a> {
-    token: &'a str,
-    inner: UntrustedToken<'a, ExtraHeader>,
+    /// `header.payload`: what the signature covers.
+    signed: &'a str,
+    kid: Option<String>,
+    /// The decoded payload; parsed as JSON only once the signature holds.
+    payload: Vec<u8>,
+    signature: Vec<u8>,
 }
 
 impl ParsedToken<'_> {
     /// The `kid` header.
     pub fn kid(&self) -> Option<&str> {
-        self.inner.header().key_id.as_deref()
+        self.kid.as_deref()
     }
 }
 
-/// Size, structure, `alg` and `crit` checks.
+/// Size, structure, `alg` and `crit` checks (RFC 7515 compact form: three
+/// base64url parts without padding; the header a JSON object).
+///
+/// Header fields that are present must have their registered types
+/// (`kid`, `typ`, `jku`, `x5u`, `x5t`, `x5t#S256`: strings); `cty`, if
+/// given, must be `JSON` (a nested token is not a session). `null` counts as
+/// absent.
 ///
 /// # Errors
 /// [`AuthError::TokenTooLarge`], [`AuthError::Malformed`],
@@ -128,15 +114,43 @@ pub fn parse_token(token: &str) -> Result<ParsedToken<'_>, AuthError> {
     if token.len() > MAX_TOKEN_BYTES {
         return Err(AuthError::TokenTooLarge);
     }
-    let inner: UntrustedToken<'_, ExtraHeader> =
-        UntrustedToken::try_from(token).map_err(|_| AuthError::Malformed)?;
-    if inner.algorithm() != ALGORITHM {
+    let (signed, signature) = token.rsplit_once('.').ok_or(AuthError::Malformed)?;
+    let (header, payload) = signed.split_once('.').ok_or(AuthError::Malformed)?;
+    if payload.contains('.') {
+        return Err(AuthError::Malformed);
+    }
+    let decode = |part: &str| Base64UrlUnpadded::decode_vec(part).map_err(|_| AuthError::Malformed);
+    let header: Map<String, Value> =
+        serde_json::from_slice(&decode(header)?).map_err(|_| AuthError::Malformed)?;
+    let payload = decode(payload)?;
+    let signature = decode(signature)?;
+
+    let field = |name: &str| header.get(name).filter(|v| !v.is_null());
+    let text = |name: &str| match field(name) {
+        None => Ok(None),
+        Some(Value::String(s)) => Ok(Some(s.as_str())),
+        Some(_) => Err(AuthError::Malformed),
+    };
+    let alg = text("alg")?.ok_or(AuthError::Malformed)?;
+    let kid = text("kid")?.map(str::to_owned);
+    for name in ["typ", "jku", "x5u", "x5t", "x5t#S256"] {
+        text(name)?;
+    }
+    if text("cty")?.is_some_and(|cty| !cty.eq_ignore_ascii_case("json")) {
+        return Err(AuthError::Malformed);
+    }
+    if alg != ALGORITHM {
         return Err(AuthError::UnsupportedAlgorithm);
     }
-    if inner.header().other_fields.crit.is_some() {
+    if field("crit").is_some() {
         return Err(AuthError::CriticalHeader);
     }
-    Ok(ParsedToken { token, inner })
+    Ok(ParsedToken {
+        signed,
+        kid,
+        payload,
+        signature,
+    })
 }
 
 /// Full verification of `token` against `keys` at `now`.
@@ -166,59 +180,76 @@ pub async fn verify_parsed<V: SignatureVerifier>(
     rules: &ClaimRules,
     now: UtcTime,
 ) -> Result<Session, AuthError> {
-    // The signed input is the token up to its last '.'; parsing guaranteed it.
-    let signed = parsed
-        .token
-        .rsplit_once('.')
-        .map_or(parsed.token, |(head, _)| head);
     if !verifier
-        .verify_rs256(key, signed.as_bytes(), parsed.inner.signature_bytes())
+        .verify_rs256(key, parsed.signed.as_bytes(), &parsed.signature)
         .await
     {
         return Err(AuthError::BadSignature);
     }
-    let claims: Claims<ClerkClaims> = parsed
-        .inner
-        .deserialize_claims_unchecked()
-        .map_err(|_| AuthError::Malformed)?;
+    let claims: Map<String, Value> =
+        serde_json::from_slice(&parsed.payload).map_err(|_| AuthError::Malformed)?;
     check_claims(&claims, rules, now)
 }
 
+/// A registered time claim (RFC 7519 §2 NumericDate): absent or `null` is
+/// `None`; a number is whole seconds (a fraction is dropped); anything else,
+/// or a date past 9999, is malformed.
+fn numeric_date(claims: &Map<String, Value>, name: &str) -> Result<Option<i64>, AuthError> {
+    const MAX: i64 = 253_402_300_799; // 9999-12-31T23:59:59Z
+    let Some(value) = claims.get(name).filter(|v| !v.is_null()) else {
+        return Ok(None);
+    };
+    let seconds = match value {
+        Value::Number(n) => n.as_i64().or_else(|| {
+            n.as_f64()
+                .filter(|f| f.is_finite() && f.abs() < 1e15)
+                // |f| < 1e15: exact in i64; dropping the fraction is the rule.
+                .map(|f| {
+                    #[allow(clippy::cast_possible_truncation)]
+                    let whole = f.trunc() as i64;
+                    whole
+                })
+        }),
+        _ => None,
+    };
+    seconds
+        .filter(|s| s.abs() <= MAX)
+        .map(Some)
+        .ok_or(AuthError::Malformed)
+}
+
 fn check_claims(
-    claims: &Claims<ClerkClaims>,
+    claims: &Map<String, Value>,
     rules: &ClaimRules,
     now: UtcTime,
 ) -> Result<Session, AuthError> {
-    let now_dt = to_datetime(now);
-    let leeway = TimeDelta::seconds(i64::from(rules.leeway_seconds));
-    let time = TimeOptions::new(leeway, move || now_dt);
+    // Seconds, in i64: every operand is within ±(year 9999 + u32 leeway).
+    let now = i64::try_from(now.unix_seconds()).unwrap_or(i64::MAX);
+    let leeway = i64::from(rules.leeway_seconds);
 
-    claims.validate_expiration(&time).map_err(|e| match e {
-        ValidationError::NoClaim(_) => AuthError::MissingExpiry,
-        _ => AuthError::Expired,
-    })?;
-    if claims.not_before.is_some() {
-        claims
-            .validate_maturity(&time)
-            .map_err(|_| AuthError::NotYetValid)?;
+    let expiry = numeric_date(claims, "exp")?.ok_or(AuthError::MissingExpiry)?;
+    let not_before = numeric_date(claims, "nbf")?;
+    let issued_at = numeric_date(claims, "iat")?;
+    if now > expiry + leeway {
+        return Err(AuthError::Expired);
     }
-    if let Some(iat) = claims.issued_at {
-        if iat > now_dt + leeway {
-            return Err(AuthError::IssuedInFuture);
-        }
+    if not_before.is_some_and(|nbf| nbf > now + leeway) {
+        return Err(AuthError::NotYetValid);
+    }
+    if issued_at.is_some_and(|iat| iat > now + leeway) {
+        return Err(AuthError::IssuedInFuture);
     }
 
-    let c = &claims.custom;
+    // Present (not `null`) claims; a wrong type is told apart from absence.
+    let claim = |name: &str| claims.get(name).filter(|v| !v.is_null());
     if let Some(expected) = &rules.issuer {
-        match c.iss.as_ref().and_then(serde_json::Value::as_str) {
+        match claim("iss").and_then(Value::as_str) {
             Some(iss) if iss == expected => {}
             _ => return Err(AuthError::WrongIssuer),
         }
     }
     if let Some(parties) = &rules.authorized_parties {
-        let azp = c
-            .azp
-            .as_ref()
+        let azp = claim("azp")
             .ok_or(AuthError::MissingAuthorizedParty)?
             .as_str()
             .ok_or(AuthError::WrongAuthorizedParty)?;
@@ -226,29 +257,15 @@ fn check_claims(
             return Err(AuthError::WrongAuthorizedParty);
         }
     }
-    if c.sts.as_ref().and_then(serde_json::Value::as_str) == Some("pending") {
+    if claim("sts").and_then(Value::as_str) == Some("pending") {
         return Err(AuthError::PendingSession);
     }
-    let sub = c
-        .sub
-        .as_ref()
+    let sub = claim("sub")
         .ok_or(AuthError::MissingSubject)?
         .as_str()
         .ok_or(AuthError::InvalidSubject)?;
-    let expires_at = claims
-        .expiration
-        .and_then(|exp| u64::try_from(exp.timestamp()).ok())
-        .map(UtcTime::from_unix_seconds)
-        .ok_or(AuthError::MissingExpiry)?;
     Ok(Session {
         user_id: UserId::new(sub)?,
-        expires_at,
+        expires_at: UtcTime::from_unix_seconds(u64::try_from(expiry).unwrap_or(0)),
     })
-}
-
-fn to_datetime(t: UtcTime) -> DateTime<Utc> {
-    i64::try_from(t.unix_seconds())
-        .ok()
-        .and_then(|s| DateTime::from_timestamp(s, 0))
-        .unwrap_or(DateTime::<Utc>::MAX_UTC)
 }
