@@ -1,9 +1,9 @@
 //! The wasm edge: `worker` types in and out. Everything here is glue; the
 //! decisions live in the pure modules.
 
-use futures_util::StreamExt;
+use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
-use worker::{Env, Headers, Request, Result};
+use worker::{Env, Headers};
 
 use crate::config::SettingError;
 use crate::error::AppError;
@@ -90,19 +90,58 @@ pub(crate) async fn read_body_limited(
         }
         return Ok(bytes.to_vec());
     }
-    // `Clone::clone` copies the handle; `req.clone()` would be JS `clone()`.
-    let Ok(mut stream) = Request::from(Clone::clone(req)).stream() else {
+    let Some(stream) = req.body() else {
         return Ok(Vec::new());
     };
+    read_stream_limited(&stream, limit)
+        .await
+        .map_err(|err| match err {
+            StreamError::TooLarge => AppError::PayloadTooLarge,
+            StreamError::Read => AppError::InvalidJson,
+        })
+}
+
+/// Why [`read_stream_limited`] stopped.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum StreamError {
+    /// More than the limit arrived (the rest is never read).
+    TooLarge,
+    /// The stream failed (aborted, timed out, not bytes).
+    Read,
+}
+
+/// Reads a byte stream to its end through its default reader, stopping as
+/// soon as more than `limit` bytes have arrived: never more than `limit`
+/// plus one chunk is buffered, and a sender that stalls after passing the
+/// limit is not waited for.
+pub(crate) async fn read_stream_limited(
+    stream: &web_sys::ReadableStream,
+    limit: usize,
+) -> std::result::Result<Vec<u8>, StreamError> {
+    let reader: web_sys::ReadableStreamDefaultReader = stream.get_reader().unchecked_into();
     let mut body = Vec::new();
-    while let Some(chunk) = stream.next().await {
-        let chunk = chunk.map_err(|_| AppError::InvalidJson)?;
-        if body.len() + chunk.len() > limit {
-            return Err(AppError::PayloadTooLarge);
+    loop {
+        let step = JsFuture::from(reader.read())
+            .await
+            .map_err(|_| StreamError::Read)?;
+        let field = |name: &str| js_sys::Reflect::get(&step, &JsValue::from_str(name));
+        if field("done").map_err(|_| StreamError::Read)?.is_truthy() {
+            return Ok(body);
         }
-        body.extend_from_slice(&chunk);
+        let chunk: js_sys::Uint8Array = field("value")
+            .map_err(|_| StreamError::Read)?
+            .dyn_into()
+            .map_err(|_| StreamError::Read)?;
+        let len = chunk.length() as usize;
+        if body.len() + len > limit {
+            // Nothing more is read; the stream is released to be dropped.
+            let _ = reader.cancel();
+            return Err(StreamError::TooLarge);
+        }
+        let at = body.len();
+        body.resize(at + len, 0);
+        chunk.copy_to(&mut body[at..]);
     }
-    Ok(body)
 }
 
 /// Converts the pure response into the runtime's `Response`, directly (no
@@ -111,7 +150,7 @@ pub(crate) async fn read_body_limited(
 /// # Errors
 /// Only if the runtime refuses a header, which our fixed header names and
 /// values never cause.
-pub(crate) fn to_web_response(resp: &ApiResponse) -> Result<web_sys::Response> {
+pub(crate) fn to_web_response(resp: &ApiResponse) -> worker::Result<web_sys::Response> {
     let headers = web_sys::Headers::new()?;
     for (name, value) in &resp.headers {
         headers.set(name, value)?;

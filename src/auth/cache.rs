@@ -15,14 +15,16 @@ use std::rc::Rc;
 
 use std::time::Duration;
 
-use futures_util::StreamExt;
 use serde::{Deserialize, Serialize};
+use wasm_bindgen::JsCast;
+use wasm_bindgen_futures::JsFuture;
 use worker::kv::KvStore;
-use worker::{AbortSignal, Delay, Fetch, Headers, Method, Request, RequestInit};
+use worker::Delay;
 
 use super::cache_policy::{after_failed_fetch, decide, CacheView, Decision, FETCH_TIMEOUT_MS};
 use super::jwks::KeySet;
 use super::AuthError;
+use crate::edge::{read_stream_limited, StreamError};
 use crate::log;
 use crate::sigv4::signing::sha256_hex;
 use crate::time::UtcTime;
@@ -248,19 +250,27 @@ async fn fetch_and_store(kv: KvStore, url: String, now: UtcTime) -> FetchOutcome
 }
 
 async fn fetch_jwks(url: &str) -> Result<String, &'static str> {
-    let signal = AbortSignal::from(web_sys::AbortSignal::timeout_with_u32(FETCH_TIMEOUT_MS));
-    let headers = Headers::new();
+    // The runtime's own `fetch`, through web-sys: `worker::Fetch` would bring
+    // its `cf` request options and their serializer into the wasm.
+    let init = web_sys::RequestInit::new();
+    init.set_method("GET");
+    let headers = web_sys::Headers::new().map_err(|_| "request")?;
     headers
         .set("Accept", "application/json")
         .map_err(|_| "request")?;
-    let mut init = RequestInit::new();
-    init.with_method(Method::Get).with_headers(headers);
-    let request = Request::new_with_init(url, &init).map_err(|_| "request")?;
-    let mut response = Fetch::Request(request)
-        .send_with_signal(&signal)
+    init.set_headers(&headers);
+    // Covers the body too: a stalled body is cut off at the same deadline.
+    init.set_signal(Some(&web_sys::AbortSignal::timeout_with_u32(
+        FETCH_TIMEOUT_MS,
+    )));
+    let request = web_sys::Request::new_with_str_and_init(url, &init).map_err(|_| "request")?;
+    let global: web_sys::WorkerGlobalScope = js_sys::global().unchecked_into();
+    let response: web_sys::Response = JsFuture::from(global.fetch_with_request(&request))
         .await
+        .map_err(|_| "unreachable_or_timeout")?
+        .dyn_into()
         .map_err(|_| "unreachable_or_timeout")?;
-    if response.status_code() != 200 {
+    if response.status() != 200 {
         return Err("bad_status");
     }
     // Bounded before and while reading: a declared length over the limit is
@@ -274,14 +284,15 @@ async fn fetch_jwks(url: &str) -> Result<String, &'static str> {
     if declared.is_some_and(|len| len > MAX_JWKS_BYTES as u64) {
         return Err("too_large");
     }
-    let mut stream = response.stream().map_err(|_| "unreachable_or_timeout")?;
-    let mut body = Vec::new();
-    while let Some(chunk) = stream.next().await {
-        let chunk = chunk.map_err(|_| "unreachable_or_timeout")?;
-        if body.len() + chunk.len() > MAX_JWKS_BYTES {
-            return Err("too_large");
-        }
-        body.extend_from_slice(&chunk);
-    }
+    let body =
+        match response.body() {
+            None => Vec::new(),
+            Some(stream) => read_stream_limited(&stream, MAX_JWKS_BYTES)
+                .await
+                .map_err(|err| match err {
+                    StreamError::TooLarge => "too_large",
+                    StreamError::Read => "unreachable_or_timeout",
+                })?,
+        };
     String::from_utf8(body).map_err(|_| "malformed_jwks")
 }
