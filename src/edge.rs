@@ -150,6 +150,20 @@ pub(crate) async fn read_stream_limited(
 /// # Errors
 /// Only if the runtime refuses a header, which our fixed header names and
 /// values never cause.
+/// The fetch handler's error type, which has no values: every failure is
+/// answered inside the handler, so the event glue's error arm (which would
+/// format a `worker::Error` with its source chain) is dead code.
+#[derive(Debug)]
+pub(crate) enum Never {}
+
+impl std::fmt::Display for Never {
+    fn fmt(&self, _: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match *self {}
+    }
+}
+
+impl std::error::Error for Never {}
+
 pub(crate) fn to_web_response(resp: &ApiResponse) -> worker::Result<web_sys::Response> {
     let headers = web_sys::Headers::new()?;
     for (name, value) in &resp.headers {

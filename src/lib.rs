@@ -52,7 +52,7 @@ async fn fetch(
     req: web_sys::Request,
     env: worker::Env,
     _ctx: worker::Context,
-) -> worker::Result<web_sys::Response> {
+) -> Result<web_sys::Response, edge::Never> {
     // The raw request: `worker::Request::from` would also build `request.cf`,
     // which the runtime materialises on every access and we never read.
     let method = req.method();
@@ -70,7 +70,7 @@ async fn fetch(
         respond_without_io(&method, path)
     };
     log::request(&log, resp.status, worker::Date::now().as_millis());
-    edge::to_web_response(&resp)
+    Ok(edge::to_web_response(&resp).unwrap_or_else(|_| web_sys::Response::error()))
 }
 
 /// The upload route — POST, preflight, and 405 for other methods — with CORS

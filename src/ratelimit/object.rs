@@ -18,6 +18,7 @@ use worker::{durable_object, Date, DurableObject, Env, Request, Response, Result
 
 use super::gcra::{self, Quota};
 use super::Verdict;
+use crate::response::ApiResponse;
 
 /// One row: the exact theoretical arrival time, `ms + rem / den` ms since
 /// the epoch, and the window it was computed under ([`gcra::Tat`]; each
@@ -141,8 +142,43 @@ impl DurableObject for RateLimiter {
     }
 
     async fn fetch(&self, req: Request) -> Result<Response> {
-        let Some(quota) = quota_from(&req) else {
-            return Response::error("max and window must be positive integers", 400);
+        // Every outcome is an answer, never a `worker::Error`: the glue
+        // would format one with its whole source chain (serde_json's
+        // messages, float formatting — ~30 KB of wasm). A storage failure is
+        // a 500, which the Worker treats like an unreachable object.
+        let (status, body) = match self.take(&req) {
+            Ok(verdict) => (200, serde_json::to_string(&verdict).unwrap_or_default()),
+            Err(Refusal::BadQuota) => (
+                400,
+                r#"{"error":"max and window must be positive integers"}"#.to_owned(),
+            ),
+            Err(Refusal::Storage) => {
+                crate::log::error("ratelimit_storage_failed", &[]);
+                (500, r#"{"error":"storage"}"#.to_owned())
+            }
+        };
+        let resp = ApiResponse {
+            status,
+            headers: vec![("Content-Type", "application/json".to_owned())],
+            body,
+        };
+        Ok(Response::from(
+            crate::edge::to_web_response(&resp).unwrap_or_else(|_| web_sys::Response::error()),
+        ))
+    }
+}
+
+/// Why the object answered without a verdict.
+enum Refusal {
+    BadQuota,
+    Storage,
+}
+
+impl RateLimiter {
+    /// The decision for one request, with its write, and no `await`.
+    fn take(&self, req: &Request) -> std::result::Result<Verdict, Refusal> {
+        let Some(quota) = quota_from(req) else {
+            return Err(Refusal::BadQuota);
         };
         let sql = self.state.storage().sql();
         // An instance is single-threaded and the only writer of its row, so
@@ -151,8 +187,11 @@ impl DurableObject for RateLimiter {
         let stored = if let Mirror::Loaded(tat) = self.tat.get() {
             tat
         } else {
-            sql.exec(CREATE, None)?;
-            let row = sql.exec(SELECT, None)?.to_array::<Row>()?;
+            sql.exec(CREATE, None).map_err(|_| Refusal::Storage)?;
+            let row = sql
+                .exec(SELECT, None)
+                .and_then(|cursor| cursor.to_array::<Row>())
+                .map_err(|_| Refusal::Storage)?;
             let tat = match row.first() {
                 Some(r) => Some(r.tat().unwrap_or_else(|| {
                     // Not a full bucket: the budget counts as spent (one
@@ -174,9 +213,9 @@ impl DurableObject for RateLimiter {
                 f64::from(tat.den).into(),
                 ms_to_number(tat.window_ms).into(),
             ];
-            sql.exec(UPSERT, values)?;
+            sql.exec(UPSERT, values).map_err(|_| Refusal::Storage)?;
             self.tat.set(Mirror::Loaded(Some(tat)));
         }
-        Response::from_json(&Verdict::from(decision))
+        Ok(Verdict::from(decision))
     }
 }
