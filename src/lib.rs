@@ -11,6 +11,7 @@ pub mod auth;
 pub mod config;
 pub mod cors;
 pub mod error;
+pub mod json;
 pub mod log;
 pub mod ratelimit;
 pub mod response;

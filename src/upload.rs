@@ -7,8 +7,9 @@
 
 use std::collections::BTreeMap;
 
-use serde::Deserialize;
-use serde_json::value::RawValue;
+use std::borrow::Cow;
+
+use crate::json;
 
 use crate::error::AppError;
 
@@ -99,22 +100,7 @@ impl Policy {
     /// `[A-Za-z0-9_-]{1,64}`, an extension not `[a-z0-9]{1,16}` or without a
     /// MIME type, or a size not in 1..=5 GiB.
     pub fn from_json(json: &str) -> Result<Self, PolicyError> {
-        #[derive(Deserialize)]
-        #[serde(deny_unknown_fields)]
-        struct RawType {
-            extensions: Vec<String>,
-            #[serde(rename = "maxBytes")]
-            max_bytes: u64,
-        }
-        #[derive(Deserialize)]
-        #[serde(deny_unknown_fields)]
-        struct Raw {
-            types: BTreeMap<String, RawType>,
-            #[serde(rename = "mimeTypes", default)]
-            mime_types: BTreeMap<String, String>,
-        }
-        let raw: Raw =
-            serde_json::from_str(json).map_err(|_| PolicyError("not valid policy JSON"))?;
+        let raw = RawPolicy::parse(json).ok_or(PolicyError("not valid policy JSON"))?;
         if raw.types.is_empty() {
             return Err(PolicyError("no upload types"));
         }
@@ -195,6 +181,72 @@ fn is_mime(s: &str) -> bool {
     token(top) && token(sub)
 }
 
+/// `UPLOAD_POLICY` as written, before the rules are checked: exactly the
+/// documented shape (no unknown fields, every value of its type), else
+/// `None`.
+struct RawPolicy {
+    types: BTreeMap<String, RawType>,
+    mime_types: BTreeMap<String, String>,
+}
+
+struct RawType {
+    extensions: Vec<String>,
+    max_bytes: u64,
+}
+
+impl RawPolicy {
+    fn parse(text: &str) -> Option<Self> {
+        let doc = json::parse_str(text).ok()?;
+        let mut types = None;
+        let mut mime_types = BTreeMap::new();
+        for (key, value) in doc.as_object()? {
+            match key.as_ref() {
+                "types" => {
+                    let mut parsed = BTreeMap::new();
+                    for (name, rule) in value.as_object()? {
+                        parsed.insert(name.to_string(), RawType::parse(rule)?);
+                    }
+                    types = Some(parsed);
+                }
+                "mimeTypes" => {
+                    mime_types.clear();
+                    for (ext, mime) in value.as_object()? {
+                        mime_types.insert(ext.to_string(), mime.as_str()?.into_owned());
+                    }
+                }
+                _ => return None,
+            }
+        }
+        Some(Self {
+            types: types?,
+            mime_types,
+        })
+    }
+}
+
+impl RawType {
+    fn parse(value: &json::Value<'_>) -> Option<Self> {
+        let (mut extensions, mut max_bytes) = (None, None);
+        for (key, value) in value.as_object()? {
+            match key.as_ref() {
+                "extensions" => {
+                    let list = value
+                        .as_array()?
+                        .iter()
+                        .map(|e| e.as_str().map(Cow::into_owned));
+                    extensions = Some(list.collect::<Option<Vec<_>>>()?);
+                }
+                "maxBytes" => max_bytes = Some(value.as_u64()?),
+                _ => return None,
+            }
+        }
+        Some(Self {
+            extensions: extensions?,
+            max_bytes: max_bytes?,
+        })
+    }
+}
+
 /// A request that passed every body check.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ValidatedUpload {
@@ -214,19 +266,20 @@ pub struct ValidatedUpload {
 /// `unsupported_file_type`, `content_type_mismatch`, `invalid_size`,
 /// `file_too_large`.
 pub fn validate(body: &[u8], policy: &Policy) -> Result<ValidatedUpload, AppError> {
-    // Raw values, so a `size` too large even for f64 (`1e400`) is judged from
-    // its text instead of failing the whole body as `invalid_json`.
-    let obj: BTreeMap<String, Box<RawValue>> =
-        serde_json::from_slice(body).map_err(|_| AppError::InvalidJson)?;
-    let field = |name: &str| {
-        obj.get(name)
-            .map(|raw| raw.get().trim())
-            .filter(|raw| *raw != "null")
-    };
+    // Numbers keep their text, so a `size` too large even for f64 (`1e400`)
+    // is judged from it instead of failing the whole body as `invalid_json`.
+    let doc = json::parse(body).map_err(|_| AppError::InvalidJson)?;
+    if doc.as_object().is_none() {
+        return Err(AppError::InvalidJson);
+    }
+    // `null` counts as absent; a string that is not one (or cannot be
+    // decoded) as missing.
+    let field = |name: &str| doc.field(name);
     let string = |name: &str| {
         field(name)
-            .and_then(|raw| serde_json::from_str::<String>(raw).ok())
+            .and_then(json::Value::as_str)
             .filter(|s| !s.is_empty())
+            .map(Cow::into_owned)
     };
 
     // `fileName` wins over the original client's `filename` when both are sent.
@@ -247,16 +300,17 @@ pub fn validate(body: &[u8], policy: &Policy) -> Result<ValidatedUpload, AppErro
         .filter(|e| rule.extensions.iter().any(|allowed| allowed == e))
         .ok_or(AppError::UnsupportedFileType)?;
     let content_type = policy.mime(&ext).ok_or(AppError::UnsupportedFileType)?;
-    if let Some(raw) = field("contentType") {
-        let declared =
-            serde_json::from_str::<String>(raw).map_err(|_| AppError::ContentTypeMismatch)?;
+    if let Some(value) = field("contentType") {
+        let declared = value.as_str().ok_or(AppError::ContentTypeMismatch)?;
         if !declared.trim().eq_ignore_ascii_case(content_type) {
             return Err(AppError::ContentTypeMismatch);
         }
     }
     let size = match field("size") {
         None => None,
-        Some(raw) => Some(parse_size(raw, rule.max_bytes)?),
+        Some(json::Value::Number(text)) => Some(parse_size(text, rule.max_bytes)?),
+        // Strings, booleans, objects, arrays.
+        Some(_) => return Err(AppError::InvalidSize),
     };
     Ok(ValidatedUpload {
         type_name,

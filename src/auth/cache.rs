@@ -15,7 +15,7 @@ use std::rc::Rc;
 
 use std::time::Duration;
 
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::JsFuture;
 use worker::kv::KvStore;
@@ -25,6 +25,7 @@ use super::cache_policy::{after_failed_fetch, decide, CacheView, Decision, FETCH
 use super::jwks::KeySet;
 use super::AuthError;
 use crate::edge::{read_stream_limited, StreamError};
+use crate::json;
 use crate::log;
 use crate::sigv4::signing::sha256_hex;
 use crate::time::UtcTime;
@@ -44,11 +45,32 @@ struct Entry {
 }
 
 /// The KV value.
-#[derive(Serialize, Deserialize)]
+#[derive(Serialize)]
 struct Stored {
     fetched_at: Option<u64>,
     attempted_at: Option<u64>,
     jwks: Option<String>,
+}
+
+impl Stored {
+    /// The entry as written by [`refresh`]; `None` if it is not that shape.
+    fn from_json(text: &str) -> Option<Self> {
+        let doc = json::parse_str(text).ok()?;
+        doc.as_object()?;
+        let time = |name: &str| match doc.field(name) {
+            None => Some(None),
+            Some(v) => v.as_u64().map(Some),
+        };
+        let jwks = match doc.field("jwks") {
+            None => None,
+            Some(v) => Some(v.as_str()?.into_owned()),
+        };
+        Some(Self {
+            fetched_at: time("fetched_at")?,
+            attempted_at: time("attempted_at")?,
+            jwks,
+        })
+    }
 }
 
 type FetchOutcome = Result<Rc<KeySet>, &'static str>;
@@ -80,13 +102,14 @@ fn view(entry: &Entry, kid: Option<&str>) -> CacheView {
 }
 
 async fn load_from_kv(kv: &KvStore, url: &str) -> Entry {
-    let stored = match kv.get(&kv_key(url)).json::<Stored>().await {
-        Ok(Some(s)) => s,
+    let stored = match kv.get(&kv_key(url)).text().await {
+        Ok(Some(text)) => Stored::from_json(&text),
         Ok(None) => return Entry::default(),
-        Err(_) => {
-            log::warn("jwks_kv_read_failed", &[]);
-            return Entry::default();
-        }
+        Err(_) => None,
+    };
+    let Some(stored) = stored else {
+        log::warn("jwks_kv_read_failed", &[]);
+        return Entry::default();
     };
     let keys = stored
         .jwks
@@ -239,7 +262,10 @@ async fn fetch_and_store(kv: KvStore, url: String, now: UtcTime) -> FetchOutcome
         attempted_at: entry.attempted_at.map(UtcTime::unix_seconds),
         jwks: entry.raw.as_deref().map(str::to_owned),
     };
-    let written = match kv.put(&kv_key(&url), &stored) {
+    // The JSON text's bytes: `put` with a value would convert it through
+    // serde-wasm-bindgen.
+    let text = serde_json::to_string(&stored).unwrap_or_default();
+    let written = match kv.put_bytes(&kv_key(&url), text.as_bytes()) {
         Ok(put) => put.expiration_ttl(KV_TTL_SECONDS).execute().await.is_ok(),
         Err(_) => false,
     };

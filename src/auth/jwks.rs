@@ -6,8 +6,11 @@
 //! is left out, so a token naming it finds no key and gets 401. The upper
 //! bound keeps one forged token from costing a huge modular exponentiation.
 
+use std::borrow::Cow;
+
 use base64ct::{Base64, Base64UrlUnpadded, Encoding};
-use serde::Deserialize;
+
+use crate::json::{self, Value};
 
 /// Smallest modulus accepted.
 pub const MIN_RSA_BITS: usize = 2048;
@@ -100,15 +103,15 @@ impl KeySet {
     /// [`KeySetError::MalformedJwks`] if it is not `{"keys": [...]}`.
     /// Individual unusable keys are skipped, not errors.
     pub fn from_jwks_json(json: &str) -> Result<Self, KeySetError> {
-        #[derive(Deserialize)]
-        struct Doc {
-            keys: Vec<serde_json::Value>,
-        }
-        let doc: Doc = serde_json::from_str(json).map_err(|_| KeySetError::MalformedJwks)?;
+        let doc = json::parse_str(json).map_err(|_| KeySetError::MalformedJwks)?;
+        let keys = doc
+            .get("keys")
+            .and_then(Value::as_array)
+            .ok_or(KeySetError::MalformedJwks)?;
         let mut set = Self::default();
-        for raw in doc.keys {
-            let kid = raw.get("kid").and_then(|k| k.as_str()).map(str::to_owned);
-            match jwk_to_key(&raw) {
+        for raw in keys {
+            let kid = raw.get("kid").and_then(Value::as_str).map(Cow::into_owned);
+            match jwk_to_key(raw) {
                 Ok(key) => set.keys.push(key),
                 Err(why) => set.skipped.push((kid, why)),
             }
@@ -157,29 +160,31 @@ impl KeySet {
     }
 }
 
-fn jwk_to_key(jwk: &serde_json::Value) -> Result<RsaPublicKey, KeyError> {
-    let field = |name: &str| jwk.get(name).and_then(serde_json::Value::as_str);
-    if field("kty") != Some("RSA") {
+fn jwk_to_key(jwk: &Value<'_>) -> Result<RsaPublicKey, KeyError> {
+    // A member that is present, even as `null`, must have the right value.
+    let field = |name: &str| jwk.get(name).and_then(Value::as_str);
+    if field("kty").as_deref() != Some("RSA") {
         return Err(KeyError::NotRsa);
     }
-    if jwk.get("use").is_some() && field("use") != Some("sig") {
+    if jwk.get("use").is_some() && field("use").as_deref() != Some("sig") {
         return Err(KeyError::NotForSignatures);
     }
     if let Some(ops) = jwk.get("key_ops") {
-        let verifies = ops
-            .as_array()
-            .is_some_and(|ops| ops.iter().any(|op| op == "verify"));
+        let verifies = ops.as_array().is_some_and(|ops| {
+            ops.iter()
+                .any(|op| op.as_str().as_deref() == Some("verify"))
+        });
         if !verifies {
             return Err(KeyError::NotForSignatures);
         }
     }
-    if jwk.get("alg").is_some() && field("alg") != Some("RS256") {
+    if jwk.get("alg").is_some() && field("alg").as_deref() != Some("RS256") {
         return Err(KeyError::OtherAlgorithm);
     }
     let kid = field("kid")
         .filter(|k| !k.is_empty())
         .ok_or(KeyError::MissingKid)?;
-    let decode = |v: &str| Base64UrlUnpadded::decode_vec(v.trim_end_matches('='));
+    let decode = |v: Cow<'_, str>| Base64UrlUnpadded::decode_vec(v.trim_end_matches('='));
     let n = field("n")
         .map(decode)
         .ok_or(KeyError::Encoding)?
@@ -188,7 +193,7 @@ fn jwk_to_key(jwk: &serde_json::Value) -> Result<RsaPublicKey, KeyError> {
         .map(decode)
         .ok_or(KeyError::Encoding)?
         .map_err(|_| KeyError::Encoding)?;
-    RsaPublicKey::new(Some(kid.to_owned()), &n, &e)
+    RsaPublicKey::new(Some(kid.into_owned()), &n, &e)
 }
 
 fn pem_body(pem: &str) -> Option<(&str, Vec<u8>)> {

@@ -7,7 +7,9 @@
 //! pure-Rust implementation in the native tests.
 
 use base64ct::{Base64UrlUnpadded, Encoding};
-use serde_json::{Map, Value};
+use std::borrow::Cow;
+
+use crate::json::{self, Value};
 
 use super::jwks::{KeySet, RsaPublicKey};
 use super::AuthError;
@@ -120,19 +122,17 @@ pub fn parse_token(token: &str) -> Result<ParsedToken<'_>, AuthError> {
         return Err(AuthError::Malformed);
     }
     let decode = |part: &str| Base64UrlUnpadded::decode_vec(part).map_err(|_| AuthError::Malformed);
-    let header: Map<String, Value> =
-        serde_json::from_slice(&decode(header)?).map_err(|_| AuthError::Malformed)?;
+    let header = decode(header)?;
+    let header = json_object(&header)?;
     let payload = decode(payload)?;
     let signature = decode(signature)?;
 
-    let field = |name: &str| header.get(name).filter(|v| !v.is_null());
-    let text = |name: &str| match field(name) {
+    let text = |name: &str| match header.field(name) {
         None => Ok(None),
-        Some(Value::String(s)) => Ok(Some(s.as_str())),
-        Some(_) => Err(AuthError::Malformed),
+        Some(value) => value.as_str().map(Some).ok_or(AuthError::Malformed),
     };
     let alg = text("alg")?.ok_or(AuthError::Malformed)?;
-    let kid = text("kid")?.map(str::to_owned);
+    let kid = text("kid")?.map(Cow::into_owned);
     for name in ["typ", "jku", "x5u", "x5t", "x5t#S256"] {
         text(name)?;
     }
@@ -142,7 +142,7 @@ pub fn parse_token(token: &str) -> Result<ParsedToken<'_>, AuthError> {
     if alg != ALGORITHM {
         return Err(AuthError::UnsupportedAlgorithm);
     }
-    if field("crit").is_some() {
+    if header.field("crit").is_some() {
         return Err(AuthError::CriticalHeader);
     }
     Ok(ParsedToken {
@@ -186,22 +186,30 @@ pub async fn verify_parsed<V: SignatureVerifier>(
     {
         return Err(AuthError::BadSignature);
     }
-    let claims: Map<String, Value> =
-        serde_json::from_slice(&parsed.payload).map_err(|_| AuthError::Malformed)?;
+    let claims = json_object(&parsed.payload)?;
     check_claims(&claims, rules, now)
+}
+
+/// A JSON object whose every string is valid Unicode, or `Malformed`.
+fn json_object(bytes: &[u8]) -> Result<Value<'_>, AuthError> {
+    json::parse(bytes)
+        .ok()
+        .filter(|v| v.as_object().is_some() && v.strings_decode())
+        .ok_or(AuthError::Malformed)
 }
 
 /// A registered time claim (RFC 7519 §2 NumericDate): absent or `null` is
 /// `None`; a number is whole seconds (a fraction is dropped); anything else,
 /// or a date past 9999, is malformed.
-fn numeric_date(claims: &Map<String, Value>, name: &str) -> Result<Option<i64>, AuthError> {
+fn numeric_date(claims: &Value<'_>, name: &str) -> Result<Option<i64>, AuthError> {
     const MAX: i64 = 253_402_300_799; // 9999-12-31T23:59:59Z
-    let Some(value) = claims.get(name).filter(|v| !v.is_null()) else {
+    let Some(value) = claims.field(name) else {
         return Ok(None);
     };
     let seconds = match value {
-        Value::Number(n) => n.as_i64().or_else(|| {
-            n.as_f64()
+        Value::Number(_) => value.as_i64().or_else(|| {
+            value
+                .as_f64()
                 .filter(|f| f.is_finite() && f.abs() < 1e15)
                 // |f| < 1e15: exact in i64; dropping the fraction is the rule.
                 .map(|f| {
@@ -219,7 +227,7 @@ fn numeric_date(claims: &Map<String, Value>, name: &str) -> Result<Option<i64>, 
 }
 
 fn check_claims(
-    claims: &Map<String, Value>,
+    claims: &Value<'_>,
     rules: &ClaimRules,
     now: UtcTime,
 ) -> Result<Session, AuthError> {
@@ -241,10 +249,10 @@ fn check_claims(
     }
 
     // Present (not `null`) claims; a wrong type is told apart from absence.
-    let claim = |name: &str| claims.get(name).filter(|v| !v.is_null());
+    let claim = |name: &str| claims.field(name);
     if let Some(expected) = &rules.issuer {
         match claim("iss").and_then(Value::as_str) {
-            Some(iss) if iss == expected => {}
+            Some(iss) if iss == expected.as_str() => {}
             _ => return Err(AuthError::WrongIssuer),
         }
     }
@@ -253,11 +261,11 @@ fn check_claims(
             .ok_or(AuthError::MissingAuthorizedParty)?
             .as_str()
             .ok_or(AuthError::WrongAuthorizedParty)?;
-        if !parties.iter().any(|p| p == azp) {
+        if !parties.iter().any(|p| *p == azp) {
             return Err(AuthError::WrongAuthorizedParty);
         }
     }
-    if claim("sts").and_then(Value::as_str) == Some("pending") {
+    if claim("sts").and_then(Value::as_str).as_deref() == Some("pending") {
         return Err(AuthError::PendingSession);
     }
     let sub = claim("sub")
@@ -265,7 +273,7 @@ fn check_claims(
         .as_str()
         .ok_or(AuthError::InvalidSubject)?;
     Ok(Session {
-        user_id: UserId::new(sub)?,
+        user_id: UserId::new(&sub)?,
         expires_at: UtcTime::from_unix_seconds(u64::try_from(expiry).unwrap_or(0)),
     })
 }

@@ -10,7 +10,7 @@ mod object;
 #[cfg(target_arch = "wasm32")]
 pub use object::RateLimiter;
 
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 
 use crate::response::ApiResponse;
 use gcra::Quota;
@@ -19,13 +19,35 @@ use gcra::Quota;
 pub const POLICY_NAME: &str = "upload";
 
 /// What the limiter answered for one request, as the Worker needs it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 pub struct Verdict {
     pub allowed: bool,
     pub remaining: u32,
     pub reset_seconds: u64,
     /// Set when denied; ≥ 1.
     pub retry_after_seconds: Option<u64>,
+}
+
+impl Verdict {
+    /// The verdict as the object writes it (`serde_json` of this struct);
+    /// `None` for anything else.
+    pub fn from_json(text: &str) -> Option<Self> {
+        let doc = crate::json::parse_str(text).ok()?;
+        doc.as_object()?;
+        let retry_after_seconds = match doc.field("retry_after_seconds") {
+            None => None,
+            Some(v) => Some(v.as_u64()?),
+        };
+        Some(Self {
+            allowed: match doc.get("allowed")? {
+                crate::json::Value::Bool(b) => *b,
+                _ => return None,
+            },
+            remaining: u32::try_from(doc.get("remaining")?.as_u64()?).ok()?,
+            reset_seconds: doc.get("reset_seconds")?.as_u64()?,
+            retry_after_seconds,
+        })
+    }
 }
 
 impl From<gcra::Decision> for Verdict {
@@ -111,6 +133,37 @@ impl LocalLimiter {
 mod tests {
     use super::*;
     use std::num::NonZeroU32;
+
+    #[test]
+    fn verdicts_read_back_as_the_object_writes_them() {
+        for verdict in [
+            Verdict {
+                allowed: true,
+                remaining: 19,
+                reset_seconds: 3,
+                retry_after_seconds: None,
+            },
+            Verdict {
+                allowed: false,
+                remaining: 0,
+                reset_seconds: 60,
+                retry_after_seconds: Some(3),
+            },
+        ] {
+            let text = serde_json::to_string(&verdict).unwrap();
+            assert_eq!(Verdict::from_json(&text), Some(verdict), "{text}");
+        }
+        for bad in [
+            "",
+            "{}",
+            r#"{"allowed":"yes","remaining":1,"reset_seconds":1}"#,
+            r#"{"allowed":true,"remaining":4294967296,"reset_seconds":1}"#,
+            r#"{"allowed":true,"remaining":-1,"reset_seconds":1}"#,
+            r#"{"allowed":false,"remaining":0,"reset_seconds":1,"retry_after_seconds":"3"}"#,
+        ] {
+            assert_eq!(Verdict::from_json(bad), None, "{bad}");
+        }
+    }
 
     #[test]
     fn log_throttle_lets_one_line_a_minute_through_with_the_count() {
@@ -246,7 +299,8 @@ async fn take_from_object(env: &worker::Env, user: &str, quota: Quota) -> Option
             .await?
             .as_string()
             .unwrap_or_default();
-        Ok(serde_json::from_str::<Verdict>(&text)?)
+        Verdict::from_json(&text)
+            .ok_or_else(|| worker::Error::RustError("limiter answered no verdict".into()))
     }
     .await;
     result.ok()

@@ -13,7 +13,7 @@
 use std::cell::Cell;
 use std::num::NonZeroU32;
 
-use serde::Deserialize;
+use wasm_bindgen::JsValue;
 use worker::{durable_object, Date, DurableObject, Env, Request, Response, Result, State};
 
 use super::gcra::{self, Quota};
@@ -34,31 +34,31 @@ const UPSERT: &str = "INSERT INTO gcra_v2 (id, ms, rem, den, window_ms) VALUES (
 /// object has no `gcra_v2` row yet, so an upgrade does not reset budgets.
 const SELECT_V1: &str = "SELECT tat FROM gcra WHERE id = 0";
 
-#[derive(Deserialize)]
-struct Row {
-    ms: f64,
-    rem: f64,
-    den: f64,
-    window_ms: f64,
+/// A result row's column as a number (rows are read field by field: a
+/// typed conversion would bring a second deserializer into the wasm).
+fn column(row: &JsValue, name: &str) -> Option<f64> {
+    js_sys::Reflect::get(row, &JsValue::from_str(name))
+        .ok()?
+        .as_f64()
 }
 
-#[derive(Deserialize)]
-struct RowV1 {
-    tat: f64,
+/// The first row of a query's result; `Err` if the cursor fails.
+fn first_row(mut cursor: worker::SqlCursor) -> std::result::Result<Option<JsValue>, Refusal> {
+    Iterator::next(&mut cursor)
+        .transpose()
+        .map_err(|_| Refusal::Storage)
 }
 
-impl Row {
-    /// `None` for a row that is not a valid TAT.
-    fn tat(&self) -> Option<gcra::Tat> {
-        let den = number_to_u32(self.den).filter(|d| *d >= 1)?;
-        let rem = number_to_u32(self.rem).filter(|r| *r < den)?;
-        Some(gcra::Tat {
-            ms: number_to_ms(self.ms)?,
-            rem,
-            den,
-            window_ms: number_to_ms(self.window_ms).filter(|w| *w >= 1)?,
-        })
-    }
+/// The TAT in a `gcra_v2` row; `None` for a row that is not a valid one.
+fn row_tat(row: &JsValue) -> Option<gcra::Tat> {
+    let den = number_to_u32(column(row, "den")?).filter(|d| *d >= 1)?;
+    let rem = number_to_u32(column(row, "rem")?).filter(|r| *r < den)?;
+    Some(gcra::Tat {
+        ms: number_to_ms(column(row, "ms")?)?,
+        rem,
+        den,
+        window_ms: number_to_ms(column(row, "window_ms")?).filter(|w| *w >= 1)?,
+    })
 }
 
 #[durable_object]
@@ -124,9 +124,9 @@ fn number_to_u32(n: f64) -> Option<u32> {
 /// The first layout's TAT, if this object has one (no such table is `None`),
 /// in whole ms under the current quota.
 fn v1_tat(sql: &worker::SqlStorage, quota: Quota) -> Option<gcra::Tat> {
-    let rows = sql.exec(SELECT_V1, None).ok()?.to_array::<RowV1>().ok()?;
+    let row = first_row(sql.exec(SELECT_V1, None).ok()?).ok()??;
     Some(gcra::Tat {
-        ms: number_to_ms(rows.first()?.tat.ceil())?,
+        ms: number_to_ms(column(&row, "tat")?.ceil())?,
         rem: 0,
         den: 1,
         window_ms: quota.window_ms(),
@@ -188,12 +188,9 @@ impl RateLimiter {
             tat
         } else {
             sql.exec(CREATE, None).map_err(|_| Refusal::Storage)?;
-            let row = sql
-                .exec(SELECT, None)
-                .and_then(|cursor| cursor.to_array::<Row>())
-                .map_err(|_| Refusal::Storage)?;
-            let tat = match row.first() {
-                Some(r) => Some(r.tat().unwrap_or_else(|| {
+            let row = first_row(sql.exec(SELECT, None).map_err(|_| Refusal::Storage)?)?;
+            let tat = match row {
+                Some(r) => Some(row_tat(&r).unwrap_or_else(|| {
                     // Not a full bucket: the budget counts as spent (one
                     // window at most), and the next write replaces the row.
                     crate::log::warn("ratelimit_row_unreadable", &[]);
