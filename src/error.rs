@@ -5,6 +5,7 @@
 //! handlers map those into an [`AppError`]. Client messages are fixed strings:
 //! details (which setting, which claim) go to the log line, never the body.
 
+use crate::json::ObjectWriter;
 use crate::response::ApiResponse;
 
 /// Everything the Worker can answer with other than success.
@@ -117,12 +118,11 @@ impl AppError {
     /// The error as a response: SPEC's JSON shape plus the headers the error
     /// class requires (`Allow`, `WWW-Authenticate`, `Retry-After`).
     pub fn to_response(&self) -> ApiResponse {
-        let body = serde_json::json!({
-            "status": "error",
-            "message": self.message(),
-            "code": self.code(),
-        });
-        let mut resp = ApiResponse::json(self.status(), &body);
+        let mut body = ObjectWriter::new();
+        body.str("code", self.code())
+            .str("message", self.message())
+            .str("status", "error");
+        let mut resp = ApiResponse::json(self.status(), body.finish());
         match self {
             Self::MethodNotAllowed { allow } => resp.set_header("Allow", *allow),
             Self::Unauthorized { token_sent } => resp.set_header(

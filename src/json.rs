@@ -11,7 +11,7 @@
 //!
 //! What it accepts is serde_json's grammar: one value, surrounded by
 //! optional whitespace; no trailing commas, comments, leading zeros, `NaN`,
-//! unescaped control characters or invalid escapes; nesting up to 128
+//! unescaped control characters or invalid escapes; nesting up to 127
 //! levels. Numbers stay as their text (a `size` of `1e400` is judged from
 //! it); strings are decoded on demand, and a string holding a lone UTF-16
 //! surrogate escape parses but does not decode (as serde_json's raw values
@@ -19,12 +19,13 @@
 
 use std::borrow::Cow;
 
-/// The input is not one JSON value (or nests deeper than 128 levels).
+/// The input is not one JSON value (or nests deeper than 127 levels).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct NotJson;
 
-/// Nesting limit (serde_json's default recursion limit).
-const MAX_DEPTH: usize = 128;
+/// Deepest nesting accepted: what serde_json reads into a value (its
+/// recursion limit of 128 counts the value itself).
+const MAX_DEPTH: usize = 127;
 
 /// A parsed value borrowing from its input.
 #[derive(Debug, Clone, PartialEq)]
@@ -370,6 +371,118 @@ fn nested(depth: usize) -> Result<usize, NotJson> {
     }
 }
 
+/// Appends `s` as a JSON string, escaped as serde_json does: `"`, `\\`
+/// and control characters only (`\\n`-style where JSON has one, else
+/// `\\u00xx`); everything else, non-ASCII included, as it is.
+pub fn write_string(out: &mut String, s: &str) {
+    out.reserve(s.len() + 2);
+    out.push('"');
+    let mut start = 0;
+    for (i, b) in s.bytes().enumerate() {
+        let short = match b {
+            b'"' => "\\\"",
+            b'\\' => "\\\\",
+            b'\n' => "\\n",
+            b'\r' => "\\r",
+            b'\t' => "\\t",
+            0x08 => "\\b",
+            0x0c => "\\f",
+            0x00..=0x1f => "",
+            _ => continue,
+        };
+        out.push_str(&s[start..i]);
+        if short.is_empty() {
+            const HEX: &[u8; 16] = b"0123456789abcdef";
+            out.push_str("\\u00");
+            out.push(char::from(HEX[usize::from(b >> 4)]));
+            out.push(char::from(HEX[usize::from(b & 0xf)]));
+        } else {
+            out.push_str(short);
+        }
+        start = i + 1;
+    }
+    out.push_str(&s[start..]);
+    out.push('"');
+}
+
+/// Writes one JSON object, members in the order they are added (callers
+/// add them sorted, as serde_json's maps print them).
+#[derive(Debug)]
+pub struct ObjectWriter {
+    out: String,
+}
+
+impl Default for ObjectWriter {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl ObjectWriter {
+    pub fn new() -> Self {
+        Self {
+            out: String::from("{"),
+        }
+    }
+
+    fn key(&mut self, key: &str) -> &mut String {
+        if self.out.len() > 1 {
+            self.out.push(',');
+        }
+        write_string(&mut self.out, key);
+        self.out.push(':');
+        &mut self.out
+    }
+
+    pub fn str(&mut self, key: &str, value: &str) -> &mut Self {
+        write_string(self.key(key), value);
+        self
+    }
+
+    pub fn num(&mut self, key: &str, value: u64) -> &mut Self {
+        let out = self.key(key);
+        out.push_str(&value.to_string());
+        self
+    }
+
+    /// A number, or `null`.
+    pub fn opt_num(&mut self, key: &str, value: Option<u64>) -> &mut Self {
+        if let Some(n) = value {
+            self.num(key, n)
+        } else {
+            self.key(key).push_str("null");
+            self
+        }
+    }
+
+    /// A string, or `null`.
+    pub fn opt_str(&mut self, key: &str, value: Option<&str>) -> &mut Self {
+        if let Some(s) = value {
+            self.str(key, s)
+        } else {
+            self.key(key).push_str("null");
+            self
+        }
+    }
+
+    pub fn bool(&mut self, key: &str, value: bool) -> &mut Self {
+        self.key(key).push_str(if value { "true" } else { "false" });
+        self
+    }
+
+    /// A nested object.
+    pub fn object(&mut self, key: &str, value: ObjectWriter) -> &mut Self {
+        let inner = value.finish();
+        self.key(key).push_str(&inner);
+        self
+    }
+
+    pub fn finish(mut self) -> String {
+        self.out.push('}');
+        self.out
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -449,10 +562,35 @@ mod tests {
     }
 
     #[test]
+    fn writes_objects_as_serde_json_does() {
+        let tricky = "x\"\\\n\r\t\u{8}\u{c}\u{1}\u{1f}\u{7f}é/😀";
+        let mut inner = ObjectWriter::new();
+        inner.str("b", tricky).opt_num("n", None).bool("t", true);
+        let mut outer = ObjectWriter::new();
+        outer
+            .num("a", u64::MAX)
+            .object("o", inner)
+            .opt_str("s", None);
+        let expected = serde_json::json!({
+            "a": u64::MAX,
+            "o": { "b": tricky, "n": null, "t": true },
+            "s": null,
+        });
+        assert_eq!(outer.finish(), expected.to_string());
+        assert_eq!(ObjectWriter::new().finish(), "{}");
+    }
+
+    #[test]
     fn nesting_is_limited() {
-        let ok = format!("{}{}", "[".repeat(128), "]".repeat(128));
-        assert!(parse_str(&ok).is_ok());
-        let deep = format!("{}{}", "[".repeat(129), "]".repeat(129));
-        assert_eq!(parse_str(&deep), Err(NotJson));
+        let nest = |n: usize| format!("{}{}", "[".repeat(n), "]".repeat(n));
+        for n in [126, 127, 128, 129] {
+            assert_eq!(
+                parse_str(&nest(n)).is_ok(),
+                serde_json::from_str::<serde_json::Value>(&nest(n)).is_ok(),
+                "{n}"
+            );
+        }
+        assert!(parse_str(&nest(127)).is_ok());
+        assert_eq!(parse_str(&nest(128)), Err(NotJson));
     }
 }

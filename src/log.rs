@@ -2,15 +2,22 @@
 //! (keys in sorted order), then fields. Callers pass only reason codes, setting names and ids —
 //! never tokens, keys, secrets or signatures.
 
+use crate::json::ObjectWriter;
+
 /// One JSON log line.
 pub fn format_line(level: &str, event: &str, fields: &[(&str, &str)]) -> String {
-    let mut map = serde_json::Map::new();
-    map.insert("level".into(), level.into());
-    map.insert("event".into(), event.into());
-    for (k, v) in fields {
-        map.insert((*k).to_owned(), (*v).into());
+    let mut members: Vec<(&str, &str)> = Vec::with_capacity(fields.len() + 2);
+    members.extend_from_slice(&[("level", level), ("event", event)]);
+    members.extend_from_slice(fields);
+    // Sorted, a repeated key written once (its last value).
+    members.sort_by_key(|(k, _)| *k);
+    let mut line = ObjectWriter::new();
+    for (i, (key, value)) in members.iter().enumerate() {
+        if members.get(i + 1).is_none_or(|(next, _)| next != key) {
+            line.str(key, value);
+        }
     }
-    serde_json::Value::Object(map).to_string()
+    line.finish()
 }
 
 /// The one line every request ends with: which route, the outcome and why,
@@ -61,24 +68,22 @@ impl RequestLog {
 
     /// The finished line. Server errors are `error`; everything else `info`.
     pub fn line(&self, status: u16, now_ms: u64) -> String {
-        let mut map = serde_json::Map::new();
         let level = if status >= 500 { "error" } else { "info" };
-        map.insert("level".into(), level.into());
-        map.insert("event".into(), "request".into());
-        map.insert("route".into(), self.route.into());
-        map.insert("method".into(), self.method.as_str().into());
-        map.insert("status".into(), status.into());
+        // Keys in sorted order.
+        let mut line = ObjectWriter::new();
+        line.num("duration_ms", now_ms.saturating_sub(self.started_ms))
+            .str("event", "request")
+            .str("level", level)
+            .str("method", &self.method);
         if let Some(reason) = self.reason.get() {
-            map.insert("reason".into(), reason.into());
+            line.str("reason", reason);
         }
+        line.str("route", self.route)
+            .num("status", u64::from(status));
         if let Some(user) = self.user.borrow().as_deref() {
-            map.insert("user".into(), user.into());
+            line.str("user", user);
         }
-        map.insert(
-            "duration_ms".into(),
-            now_ms.saturating_sub(self.started_ms).into(),
-        );
-        serde_json::Value::Object(map).to_string()
+        line.finish()
     }
 }
 

@@ -1,8 +1,6 @@
 //! A response as plain data, so routing and error mapping are testable
 //! natively; the edge turns it into a `worker::Response` in one place.
 
-use serde::Serialize;
-
 /// Status, headers and body of an answer.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ApiResponse {
@@ -14,13 +12,7 @@ pub struct ApiResponse {
 impl ApiResponse {
     /// A JSON response with `Content-Type: application/json` and
     /// `Cache-Control: no-store` (SPEC §3: successes and errors alike).
-    pub fn json<T: Serialize + ?Sized>(status: u16, value: &T) -> Self {
-        // Serialising our own plain structs and `json!` values cannot fail;
-        // fall back to a fixed error body rather than panicking if it ever did.
-        let body = serde_json::to_string(value).unwrap_or_else(|_| {
-            r#"{"status":"error","message":"Internal server error","code":"server_error"}"#
-                .to_owned()
-        });
+    pub fn json(status: u16, body: String) -> Self {
         Self {
             status,
             headers: vec![

@@ -4,6 +4,7 @@
 use crate::auth::verify::UserId;
 use crate::config::StorageConfig;
 use crate::error::AppError;
+use crate::json::ObjectWriter;
 use crate::response::ApiResponse;
 use crate::sigv4::{Method, ObjectKey};
 use crate::time::UtcTime;
@@ -69,7 +70,9 @@ pub fn route(method: &str, path: &str) -> Result<Route, AppError> {
 
 /// `200 {"status":"ok"}`.
 pub fn health() -> ApiResponse {
-    ApiResponse::json(200, &serde_json::json!({ "status": "ok" }))
+    let mut body = ObjectWriter::new();
+    body.str("status", "ok");
+    ApiResponse::json(200, body.finish())
 }
 
 #[cfg(test)]
@@ -177,12 +180,13 @@ pub fn signed_upload(
     .map_err(|_| AppError::UrlGenerationFailed)?;
     let length = upload.size.map(|s| s.to_string());
     let mut signed: Vec<(&str, &str)> = vec![("content-type", &upload.content_type)];
-    let mut headers = serde_json::Map::new();
-    headers.insert("Content-Type".into(), upload.content_type.clone().into());
+    // The headers the client must send, keys sorted.
+    let mut headers = ObjectWriter::new();
     if let Some(len) = &length {
         signed.push(("content-length", len));
-        headers.insert("Content-Length".into(), len.clone().into());
+        headers.str("Content-Length", len);
     }
+    headers.str("Content-Type", &upload.content_type);
     let presigned = storage
         .target
         .presign(
@@ -198,20 +202,20 @@ pub fn signed_upload(
         Some(base) => format!("{base}/{}", key.encoded()),
         None => storage.target.object_url(&key),
     };
-    let body = serde_json::json!({
-        "status": "success",
-        "message": "PreSigned URL Generated",
-        "data": {
-            "url": presigned.url,
-            "link": link,
-            "key": key.as_str(),
-            "method": "PUT",
-            "headers": headers,
-            "expiresIn": storage.expiry.seconds(),
-            "expiresAt": presigned.expires_at.rfc3339(),
-        }
-    });
-    Ok(ApiResponse::json(200, &body))
+    // Keys sorted, as in every JSON body we write.
+    let mut data = ObjectWriter::new();
+    data.str("expiresAt", &presigned.expires_at.rfc3339())
+        .num("expiresIn", u64::from(storage.expiry.seconds()))
+        .object("headers", headers)
+        .str("key", key.as_str())
+        .str("link", &link)
+        .str("method", "PUT")
+        .str("url", &presigned.url);
+    let mut body = ObjectWriter::new();
+    body.object("data", data)
+        .str("message", "PreSigned URL Generated")
+        .str("status", "success");
+    Ok(ApiResponse::json(200, body.finish()))
 }
 
 #[cfg(test)]

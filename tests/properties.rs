@@ -392,6 +392,14 @@ proptest! {
         prop_assert_eq!(ours, theirs, "{:?}", text);
     }
 
+    /// Strings are written exactly as serde_json writes them.
+    #[test]
+    fn json_strings_are_written_as_serde_json_writes_them(text in any::<String>()) {
+        let mut ours = String::new();
+        json::write_string(&mut ours, &text);
+        prop_assert_eq!(ours, serde_json::to_string(&text).unwrap());
+    }
+
     /// Any document serde_json writes reads back as the same value.
     #[test]
     fn json_reader_reads_what_serde_json_writes(value in json_value(), pretty in any::<bool>()) {

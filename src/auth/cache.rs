@@ -15,7 +15,6 @@ use std::rc::Rc;
 
 use std::time::Duration;
 
-use serde::Serialize;
 use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::JsFuture;
 use worker::kv::KvStore;
@@ -45,7 +44,6 @@ struct Entry {
 }
 
 /// The KV value.
-#[derive(Serialize)]
 struct Stored {
     fetched_at: Option<u64>,
     attempted_at: Option<u64>,
@@ -53,6 +51,14 @@ struct Stored {
 }
 
 impl Stored {
+    fn to_json(&self) -> String {
+        let mut doc = json::ObjectWriter::new();
+        doc.opt_num("fetched_at", self.fetched_at)
+            .opt_num("attempted_at", self.attempted_at)
+            .opt_str("jwks", self.jwks.as_deref());
+        doc.finish()
+    }
+
     /// The entry as written by [`refresh`]; `None` if it is not that shape.
     fn from_json(text: &str) -> Option<Self> {
         let doc = json::parse_str(text).ok()?;
@@ -264,7 +270,7 @@ async fn fetch_and_store(kv: KvStore, url: String, now: UtcTime) -> FetchOutcome
     };
     // The JSON text's bytes: `put` with a value would convert it through
     // serde-wasm-bindgen.
-    let text = serde_json::to_string(&stored).unwrap_or_default();
+    let text = stored.to_json();
     let written = match kv.put_bytes(&kv_key(&url), text.as_bytes()) {
         Ok(put) => put.expiration_ttl(KV_TTL_SECONDS).execute().await.is_ok(),
         Err(_) => false,

@@ -10,8 +10,6 @@ mod object;
 #[cfg(target_arch = "wasm32")]
 pub use object::RateLimiter;
 
-use serde::Serialize;
-
 use crate::response::ApiResponse;
 use gcra::Quota;
 
@@ -19,7 +17,7 @@ use gcra::Quota;
 pub const POLICY_NAME: &str = "upload";
 
 /// What the limiter answered for one request, as the Worker needs it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Verdict {
     pub allowed: bool,
     pub remaining: u32,
@@ -29,8 +27,17 @@ pub struct Verdict {
 }
 
 impl Verdict {
-    /// The verdict as the object writes it (`serde_json` of this struct);
-    /// `None` for anything else.
+    /// As the object sends it.
+    pub fn to_json(&self) -> String {
+        let mut doc = crate::json::ObjectWriter::new();
+        doc.bool("allowed", self.allowed)
+            .num("remaining", u64::from(self.remaining))
+            .num("reset_seconds", self.reset_seconds)
+            .opt_num("retry_after_seconds", self.retry_after_seconds);
+        doc.finish()
+    }
+
+    /// The verdict as [`Self::to_json`] writes it; `None` for anything else.
     pub fn from_json(text: &str) -> Option<Self> {
         let doc = crate::json::parse_str(text).ok()?;
         doc.as_object()?;
@@ -150,7 +157,18 @@ mod tests {
                 retry_after_seconds: Some(3),
             },
         ] {
-            let text = serde_json::to_string(&verdict).unwrap();
+            let text = verdict.to_json();
+            // The same text serde_json gives the equivalent object.
+            let expected = serde_json::json!({
+                "allowed": verdict.allowed,
+                "remaining": verdict.remaining,
+                "reset_seconds": verdict.reset_seconds,
+                "retry_after_seconds": verdict.retry_after_seconds,
+            });
+            assert_eq!(
+                serde_json::from_str::<serde_json::Value>(&text).unwrap(),
+                expected
+            );
             assert_eq!(Verdict::from_json(&text), Some(verdict), "{text}");
         }
         for bad in [
@@ -215,7 +233,7 @@ mod tests {
             max: NonZeroU32::new(20).unwrap(),
             window_seconds: NonZeroU32::new(60).unwrap(),
         };
-        let mut r = ApiResponse::json(200, &1);
+        let mut r = ApiResponse::json(200, "1".into());
         let v = Verdict::from(gcra::check(None, 0, quota));
         apply_headers(&mut r, quota, &v);
         assert_eq!(r.header("RateLimit-Policy"), Some("\"upload\";q=20;w=60"));

@@ -147,7 +147,7 @@ impl DurableObject for RateLimiter {
         // messages, float formatting — ~30 KB of wasm). A storage failure is
         // a 500, which the Worker treats like an unreachable object.
         let (status, body) = match self.take(&req) {
-            Ok(verdict) => (200, serde_json::to_string(&verdict).unwrap_or_default()),
+            Ok(verdict) => (200, verdict.to_json()),
             Err(Refusal::BadQuota) => (
                 400,
                 r#"{"error":"max and window must be positive integers"}"#.to_owned(),
