@@ -17,6 +17,7 @@ pub mod ratelimit;
 pub mod response;
 pub mod routes;
 pub mod sigv4;
+pub mod small;
 pub mod time;
 pub mod upload;
 

@@ -10,7 +10,7 @@ pub fn format_line(level: &str, event: &str, fields: &[(&str, &str)]) -> String 
     members.extend_from_slice(&[("level", level), ("event", event)]);
     members.extend_from_slice(fields);
     // Sorted, a repeated key written once (its last value).
-    members.sort_by_key(|(k, _)| *k);
+    crate::small::sort_small_by(&mut members, |a, b| a.0 < b.0);
     let mut line = ObjectWriter::new();
     for (i, (key, value)) in members.iter().enumerate() {
         if members.get(i + 1).is_none_or(|(next, _)| next != key) {

@@ -5,11 +5,10 @@
 //! The policy is data: the default table below, or an operator's
 //! `UPLOAD_POLICY` JSON (see the README), validated before use.
 
-use std::collections::BTreeMap;
-
 use std::borrow::Cow;
 
 use crate::json;
+use crate::small::SmallMap;
 
 use crate::error::AppError;
 
@@ -43,8 +42,8 @@ pub struct TypeRule {
 /// The whole policy: types, and the MIME type of every extension they allow.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Policy {
-    types: BTreeMap<String, TypeRule>,
-    mime: BTreeMap<String, String>,
+    types: SmallMap<TypeRule>,
+    mime: SmallMap<String>,
 }
 
 /// Why an operator's policy table was refused (the message names the part,
@@ -82,7 +81,7 @@ impl Default for Policy {
     }
 }
 
-fn default_mime() -> BTreeMap<String, String> {
+fn default_mime() -> SmallMap<String> {
     DEFAULT_MIME
         .iter()
         .map(|(e, m)| ((*e).to_owned(), (*m).to_owned()))
@@ -112,7 +111,7 @@ impl Policy {
             }
             mime.insert(ext, m.to_ascii_lowercase());
         }
-        let mut types = BTreeMap::new();
+        let mut types = SmallMap::default();
         for (name, t) in raw.types {
             if !is_type_name(&name) {
                 return Err(PolicyError("invalid type name"));
@@ -148,7 +147,7 @@ impl Policy {
 
     /// Every type with its rule, sorted by name.
     pub fn types(&self) -> impl Iterator<Item = (&str, &TypeRule)> {
-        self.types.iter().map(|(k, v)| (k.as_str(), v))
+        self.types.iter()
     }
 
     /// The MIME type of a (lower-case) extension.
@@ -185,8 +184,8 @@ fn is_mime(s: &str) -> bool {
 /// documented shape (no unknown fields, every value of its type), else
 /// `None`.
 struct RawPolicy {
-    types: BTreeMap<String, RawType>,
-    mime_types: BTreeMap<String, String>,
+    types: SmallMap<RawType>,
+    mime_types: SmallMap<String>,
 }
 
 struct RawType {
@@ -198,18 +197,18 @@ impl RawPolicy {
     fn parse(text: &str) -> Option<Self> {
         let doc = json::parse_str(text).ok()?;
         let mut types = None;
-        let mut mime_types = BTreeMap::new();
+        let mut mime_types = SmallMap::default();
         for (key, value) in doc.as_object()? {
             match key.as_ref() {
                 "types" => {
-                    let mut parsed = BTreeMap::new();
+                    let mut parsed = SmallMap::default();
                     for (name, rule) in value.as_object()? {
                         parsed.insert(name.to_string(), RawType::parse(rule)?);
                     }
                     types = Some(parsed);
                 }
                 "mimeTypes" => {
-                    mime_types.clear();
+                    mime_types = SmallMap::default();
                     for (ext, mime) in value.as_object()? {
                         mime_types.insert(ext.to_string(), mime.as_str()?.into_owned());
                     }

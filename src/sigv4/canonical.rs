@@ -102,7 +102,8 @@ where
         .into_iter()
         .map(|(k, v)| (uri_encode(k), uri_encode(v)))
         .collect();
-    encoded.sort_unstable();
+    // Names first, then values (a repeated name): the encoded pairs' order.
+    crate::small::sort_small_by(&mut encoded, |a, b| a < b);
     let mut out = String::new();
     for (i, (k, v)) in encoded.iter().enumerate() {
         if i > 0 {
@@ -149,7 +150,7 @@ where
         }
     }
     // Stable sort: names are unique now, so order is fully determined.
-    merged.sort_by(|a, b| a.0.cmp(&b.0));
+    crate::small::sort_small_by(&mut merged, |a, b| a.0 < b.0);
     let len: usize = merged.iter().map(|(n, v)| n.len() + v.len() + 2).sum();
     let mut block = String::with_capacity(len);
     let mut signed = String::with_capacity(len);
@@ -201,7 +202,7 @@ impl<'a> HeaderLines<'a> {
             lines[..headers.len()].copy_from_slice(headers);
             lines[headers.len()] = ("host", "");
             let len = headers.len() + 1;
-            lines[..len].sort_unstable_by(|a, b| a.0.cmp(b.0));
+            crate::small::sort_small_by(&mut lines[..len], |a, b| a.0 < b.0);
             if lines[..len].windows(2).all(|w| w[0].0 != w[1].0) {
                 let host_at = lines[..len].iter().position(|l| l.0 == "host");
                 if let Some(host_at) = host_at {
