@@ -65,3 +65,8 @@ fn jwt_valid_seeds_are_accepted() {
 fn canonical_inputs() {
     replay("canonical", harness::canonical);
 }
+
+#[test]
+fn json_inputs() {
+    replay("json", harness::json);
+}
