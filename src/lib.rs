@@ -72,7 +72,12 @@ async fn fetch(
         respond_without_io(&method, path)
     };
     log::request(&log, resp.status, worker::Date::now().as_millis());
-    Ok(edge::to_web_response(&resp).unwrap_or_else(|_| web_sys::Response::error()))
+    // Only a header the runtime refuses could fail the conversion (ours are
+    // fixed or validated); then the generic 500, and as a last resort the
+    // runtime's own error response.
+    Ok(edge::to_web_response(&resp)
+        .or_else(|_| edge::to_web_response(&AppError::ServerError.to_response()))
+        .unwrap_or_else(|_| web_sys::Response::error()))
 }
 
 /// The upload route — POST, preflight, and 405 for other methods — with CORS

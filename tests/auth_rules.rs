@@ -195,9 +195,12 @@ fn time_claims_are_numeric_dates() {
     )))
     .unwrap();
     assert_eq!(session.expires_at, UtcTime::from_unix_seconds(NOW + 50));
-    // Past 9999-12-31, beyond i64, or not a number at all: malformed.
+    // Past 9999-12-31 either way (i64::MIN once overflowed `abs`), beyond
+    // i64, or not a number at all: malformed.
     for bad in [
         json!(253_402_300_800u64),
+        json!(-253_402_300_800i64),
+        json!(i64::MIN),
         json!(u64::MAX),
         json!(1e300),
         json!(true),

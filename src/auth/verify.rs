@@ -221,7 +221,7 @@ fn numeric_date(claims: &Value<'_>, name: &str) -> Result<Option<i64>, AuthError
         _ => None,
     };
     seconds
-        .filter(|s| s.abs() <= MAX)
+        .filter(|s| (-MAX..=MAX).contains(s))
         .map(Some)
         .ok_or(AuthError::Malformed)
 }
@@ -231,7 +231,8 @@ fn check_claims(
     rules: &ClaimRules,
     now: UtcTime,
 ) -> Result<Session, AuthError> {
-    // Seconds, in i64: every operand is within ±(year 9999 + u32 leeway).
+    // Seconds, in i64. Claimed dates are within ±year 9999, so `expiry +
+    // leeway` cannot overflow; `now` is saturated in case of an absurd clock.
     let now = i64::try_from(now.unix_seconds()).unwrap_or(i64::MAX);
     let leeway = i64::from(rules.leeway_seconds);
 
@@ -241,10 +242,11 @@ fn check_claims(
     if now > expiry + leeway {
         return Err(AuthError::Expired);
     }
-    if not_before.is_some_and(|nbf| nbf > now + leeway) {
+    let latest = now.saturating_add(leeway);
+    if not_before.is_some_and(|nbf| nbf > latest) {
         return Err(AuthError::NotYetValid);
     }
-    if issued_at.is_some_and(|iat| iat > now + leeway) {
+    if issued_at.is_some_and(|iat| iat > latest) {
         return Err(AuthError::IssuedInFuture);
     }
 
