@@ -157,11 +157,7 @@ impl DurableObject for RateLimiter {
                 (500, r#"{"error":"storage"}"#.to_owned())
             }
         };
-        let resp = ApiResponse {
-            status,
-            headers: vec![("Content-Type", "application/json".to_owned())],
-            body,
-        };
+        let resp = ApiResponse::json(status, body);
         Ok(Response::from(
             crate::edge::to_web_response(&resp).unwrap_or_else(|_| web_sys::Response::error()),
         ))
