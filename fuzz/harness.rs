@@ -23,13 +23,12 @@ use sha2::Sha256;
 use upload_signer::auth::jwks::{KeySet, RsaPublicKey};
 use upload_signer::auth::verify::{verify_token, ClaimRules, SignatureVerifier, UserId};
 use upload_signer::config::{storage_config, StorageConfig};
-use upload_signer::routes::signed_upload;
 use upload_signer::sigv4::canonical::{
     canonical_headers, canonical_query, uri_encode, uri_encode_path,
 };
 use upload_signer::sigv4::ObjectKey;
 use upload_signer::time::UtcTime;
-use upload_signer::upload::{validate, Policy};
+use upload_signer::upload::{signed_upload, validate, Policy};
 
 /// 2026-11-25T10:00:00Z.
 const NOW: u64 = 1_795_600_800;
@@ -313,74 +312,4 @@ pub(crate) fn canonical(data: &[u8]) {
         .iter()
         .all(|n| !n.bytes().any(|c| c.is_ascii_uppercase())));
     assert_eq!(headers.block.lines().count(), names.len());
-}
-
-/// The JSON reader and writer (`src/json.rs`) against serde_json, on any
-/// bytes: the same documents accepted and read as the same values, and
-/// strings written identically.
-///
-/// serde_json decodes eagerly and refuses numbers beyond `f64`; our reader
-/// keeps numbers as text and decodes strings on demand. So it may accept
-/// more, but only for those two reasons.
-pub(crate) fn json(data: &[u8]) {
-    use upload_signer::json::{self, Value};
-
-    fn finite_numbers(v: &Value<'_>) -> bool {
-        match v {
-            Value::Number(_) => v.as_f64().is_some_and(f64::is_finite),
-            Value::Array(items) => items.iter().all(finite_numbers),
-            Value::Object(members) => members.iter().all(|(_, v)| finite_numbers(v)),
-            _ => true,
-        }
-    }
-
-    /// As serde_json represents a number written this way.
-    fn number(v: &Value<'_>, text: &str) -> serde_json::Value {
-        if text == "-0" {
-            return serde_json::Value::from(-0.0);
-        }
-        v.as_i64()
-            .map(serde_json::Value::from)
-            .or_else(|| v.as_u64().map(serde_json::Value::from))
-            .unwrap_or_else(|| serde_json::Value::from(v.as_f64().unwrap()))
-    }
-
-    fn to_serde(v: &Value<'_>) -> serde_json::Value {
-        match v {
-            Value::Null => serde_json::Value::Null,
-            Value::Bool(b) => serde_json::Value::Bool(*b),
-            Value::Number(text) => number(v, text),
-            Value::String(s) => serde_json::Value::String(s.decode().unwrap().into_owned()),
-            Value::Array(items) => serde_json::Value::Array(items.iter().map(to_serde).collect()),
-            Value::Object(members) => serde_json::Value::Object(
-                members
-                    .iter()
-                    .map(|(k, v)| (k.to_string(), to_serde(v)))
-                    .collect(),
-            ),
-        }
-    }
-
-    let ours = json::parse(data);
-    let theirs = serde_json::from_slice::<serde_json::Value>(data);
-    let comparable = ours
-        .as_ref()
-        .ok()
-        .filter(|v| v.strings_decode() && finite_numbers(v));
-    assert_eq!(comparable.is_some(), theirs.is_ok(), "acceptance differs");
-    if let (Some(v), Ok(t)) = (comparable, &theirs) {
-        assert_eq!(&to_serde(v), t, "values differ");
-    }
-    if ours.is_err() {
-        assert!(theirs.is_err(), "serde_json accepts what we refuse");
-    }
-    if let Ok(text) = std::str::from_utf8(data) {
-        let mut written = String::new();
-        json::write_string(&mut written, text);
-        assert_eq!(
-            written,
-            serde_json::to_string(text).unwrap(),
-            "escaping differs"
-        );
-    }
 }

@@ -348,6 +348,17 @@ pub fn storage_config(get: impl Fn(&str) -> Option<String>) -> Result<StorageCon
     })
 }
 
+impl StorageConfig {
+    /// Where `key` is readable once uploaded (docs/spec.md §9): the public
+    /// base + `/` + the encoded key, else the object's URL on the store.
+    pub fn public_link(&self, key: &crate::sigv4::ObjectKey) -> String {
+        match &self.public_base {
+            Some(base) => format!("{base}/{}", key.encoded()),
+            None => self.target.object_url(key),
+        }
+    }
+}
+
 /// `http(s)://host[:port][/path]`, no query or fragment; trailing `/` dropped.
 fn public_base(url: &str) -> Option<String> {
     let lower = url.to_ascii_lowercase();

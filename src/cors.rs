@@ -62,7 +62,7 @@ mod tests {
 
     #[test]
     fn disabled_adds_nothing() {
-        let mut r = ApiResponse::json(200, "1".into());
+        let mut r = ApiResponse::json(200, &1);
         apply(&mut r, &Cors::Disabled, Some("https://app.example"));
         assert_eq!(r.header("Vary"), None);
         assert_eq!(r.header("Access-Control-Allow-Origin"), None);
@@ -76,7 +76,7 @@ mod tests {
 
     #[test]
     fn listed_origin_gets_credentials_and_exposed_headers() {
-        let mut r = ApiResponse::json(401, "1".into());
+        let mut r = ApiResponse::json(401, &1);
         apply(&mut r, &listed(), Some("https://app.example"));
         assert_eq!(r.header("Vary"), Some("Origin"));
         assert_eq!(
@@ -95,7 +95,7 @@ mod tests {
             Some("https://APP.example"),
             None,
         ] {
-            let mut r = ApiResponse::json(200, "1".into());
+            let mut r = ApiResponse::json(200, &1);
             apply(&mut r, &listed(), origin);
             assert_eq!(r.header("Vary"), Some("Origin"));
             assert_eq!(r.header("Access-Control-Allow-Origin"), None, "{origin:?}");
@@ -112,7 +112,7 @@ mod tests {
 
     #[test]
     fn wildcard_never_allows_credentials() {
-        let mut r = ApiResponse::json(200, "1".into());
+        let mut r = ApiResponse::json(200, &1);
         apply(&mut r, &Cors::AnyOrigin, Some("https://anyone.example"));
         assert_eq!(r.header("Access-Control-Allow-Origin"), Some("*"));
         assert_eq!(r.header("Access-Control-Allow-Credentials"), None);

@@ -1,12 +1,21 @@
 //! The one error type of the HTTP surface, and the single place where errors
-//! become status codes, stable `code`s and client messages (SPEC §3).
+//! become status codes, stable `code`s and client messages (docs/spec.md §3).
 //!
 //! Domain modules have their own error enums ([`crate::sigv4::SigV4Error`], …);
 //! handlers map those into an [`AppError`]. Client messages are fixed strings:
 //! details (which setting, which claim) go to the log line, never the body.
 
-use crate::json::ObjectWriter;
+use serde::Serialize;
+
 use crate::response::ApiResponse;
+
+/// The error shape of docs/spec.md §3.
+#[derive(Debug, Serialize)]
+struct ErrorBody {
+    status: &'static str,
+    message: &'static str,
+    code: &'static str,
+}
 
 /// Everything the Worker can answer with other than success.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -118,11 +127,12 @@ impl AppError {
     /// The error as a response: SPEC's JSON shape plus the headers the error
     /// class requires (`Allow`, `WWW-Authenticate`, `Retry-After`).
     pub fn to_response(&self) -> ApiResponse {
-        let mut body = ObjectWriter::new();
-        body.str("code", self.code())
-            .str("message", self.message())
-            .str("status", "error");
-        let mut resp = ApiResponse::json(self.status(), body.finish());
+        let body = ErrorBody {
+            status: "error",
+            message: self.message(),
+            code: self.code(),
+        };
+        let mut resp = ApiResponse::json(self.status(), &body);
         match self {
             Self::MethodNotAllowed { allow } => resp.set_header("Allow", *allow),
             Self::Unauthorized { token_sent } => resp.set_header(

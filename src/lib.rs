@@ -1,6 +1,6 @@
 //! upload-signer: a Cloudflare Worker that gives a signed-in Clerk user a
-//! short-lived pre-signed S3 PUT URL (see `SPEC.md` in the project docs and
-//! the README).
+//! short-lived pre-signed S3 PUT URL (the contract: `docs/spec.md`; the
+//! README).
 //!
 //! A thin edge over a pure core: [`sigv4`], [`time`], [`routes`] and
 //! [`error`] decide everything and never touch `worker`, `Env` or the clock;
@@ -60,6 +60,7 @@ async fn fetch(
     let method = req.method();
     let url = req.url();
     let path = routes::path_of(&url);
+    let path = path.as_str();
     let route_name = match path {
         routes::UPLOAD_PATH => "upload",
         routes::HEALTH_PATH => "health",
@@ -173,5 +174,5 @@ async fn sign_request(
         edge::log_setting_error(*err);
         AppError::UrlGenerationFailed
     })?;
-    routes::signed_upload(&upload, user, storage, now)
+    upload::signed_upload(&upload, user, storage, now)
 }

@@ -2,22 +2,37 @@
 //! (keys in sorted order), then fields. Callers pass only reason codes, setting names and ids —
 //! never tokens, keys, secrets or signatures.
 
-use crate::json::ObjectWriter;
+use std::collections::BTreeMap;
 
-/// One JSON log line.
+use serde::Serialize;
+
+/// One JSON log line (keys sorted; a repeated field is written once, its
+/// last value; `level` and `event` cannot be overridden by a field).
 pub fn format_line(level: &str, event: &str, fields: &[(&str, &str)]) -> String {
-    let mut members: Vec<(&str, &str)> = Vec::with_capacity(fields.len() + 2);
-    members.extend_from_slice(&[("level", level), ("event", event)]);
-    members.extend_from_slice(fields);
-    // Sorted, a repeated key written once (its last value).
-    crate::small::sort_small_by(&mut members, |a, b| a.0 < b.0);
-    let mut line = ObjectWriter::new();
-    for (i, (key, value)) in members.iter().enumerate() {
-        if members.get(i + 1).is_none_or(|(next, _)| next != key) {
-            line.str(key, value);
-        }
-    }
-    line.finish()
+    let mut members: BTreeMap<&str, &str> = fields.iter().copied().collect();
+    members.insert("level", level);
+    members.insert("event", event);
+    to_line(&members)
+}
+
+/// A line's JSON text. String-keyed maps and plain structs always serialise.
+fn to_line(value: &impl Serialize) -> String {
+    serde_json::to_string(value).unwrap_or_default()
+}
+
+/// The fields of a request line, in sorted order.
+#[derive(Serialize)]
+struct RequestLine<'a> {
+    duration_ms: u64,
+    event: &'static str,
+    level: &'static str,
+    method: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    reason: Option<&'static str>,
+    route: &'static str,
+    status: u16,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    user: Option<&'a str>,
 }
 
 /// The one line every request ends with: which route, the outcome and why,
@@ -69,21 +84,17 @@ impl RequestLog {
     /// The finished line. Server errors are `error`; everything else `info`.
     pub fn line(&self, status: u16, now_ms: u64) -> String {
         let level = if status >= 500 { "error" } else { "info" };
-        // Keys in sorted order.
-        let mut line = ObjectWriter::new();
-        line.num("duration_ms", now_ms.saturating_sub(self.started_ms))
-            .str("event", "request")
-            .str("level", level)
-            .str("method", &self.method);
-        if let Some(reason) = self.reason.get() {
-            line.str("reason", reason);
-        }
-        line.str("route", self.route)
-            .num("status", u64::from(status));
-        if let Some(user) = self.user.borrow().as_deref() {
-            line.str("user", user);
-        }
-        line.finish()
+        let user = self.user.borrow();
+        to_line(&RequestLine {
+            duration_ms: now_ms.saturating_sub(self.started_ms),
+            event: "request",
+            level,
+            method: &self.method,
+            reason: self.reason.get(),
+            route: self.route,
+            status,
+            user: user.as_deref(),
+        })
     }
 }
 

@@ -1,6 +1,12 @@
 //! A response as plain data, so routing and error mapping are testable
 //! natively; the edge turns it into a `worker::Response` in one place.
 
+use serde::Serialize;
+
+/// What [`ApiResponse::json`] answers if a body cannot be serialised.
+const SERVER_ERROR_BODY: &str =
+    r#"{"status":"error","message":"Internal server error","code":"server_error"}"#;
+
 /// Status, headers and body of an answer.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ApiResponse {
@@ -10,9 +16,16 @@ pub struct ApiResponse {
 }
 
 impl ApiResponse {
-    /// A JSON response with `Content-Type: application/json` and
-    /// `Cache-Control: no-store` (SPEC §3: successes and errors alike).
-    pub fn json(status: u16, body: String) -> Self {
+    /// `body` as JSON, with `Content-Type: application/json` and
+    /// `Cache-Control: no-store` (docs/spec.md §3: successes and errors
+    /// alike).
+    pub fn json(status: u16, body: &impl Serialize) -> Self {
+        // Our bodies are structs and string-keyed maps: serialising them
+        // cannot fail. Should it ever, the answer is the generic 500.
+        let (status, body) = match serde_json::to_string(body) {
+            Ok(text) => (status, text),
+            Err(_) => (500, SERVER_ERROR_BODY.to_owned()),
+        };
         Self {
             status,
             headers: vec![

@@ -1,14 +1,10 @@
-//! Routing (SPEC §1) and the upload route's pure steps: which route a method
-//! and path select, the JSON content-type check, and the signed response.
+//! Routing (docs/spec.md §1): which route a method and path select, the
+//! health answer, and the JSON content-type check of the upload route.
 
-use crate::auth::verify::UserId;
-use crate::config::StorageConfig;
+use serde::Serialize;
+
 use crate::error::AppError;
-use crate::json::ObjectWriter;
 use crate::response::ApiResponse;
-use crate::sigv4::{Method, ObjectKey};
-use crate::time::UtcTime;
-use crate::upload::ValidatedUpload;
 
 /// The original GitFolio route.
 pub const UPLOAD_PATH: &str = "/api/v1/s3/generatePreSignedURL";
@@ -29,22 +25,11 @@ pub enum Route {
     UploadPreflight,
 }
 
-/// The path of a request URL as the runtime serialises it (absolute, WHATWG):
-/// from the first `/` after the authority up to `?` or `#`, still
-/// percent-encoded — routes compare it exactly. Read from the string rather
-/// than through a URL parser, which would pull IDNA tables into the wasm.
-pub fn path_of(url: &str) -> &str {
-    let rest = url.find("://").map_or(url, |i| &url[i + 3..]);
-    let Some(start) = rest.find(['/', '?', '#']) else {
-        return "/";
-    };
-    let path = &rest[start..];
-    let end = path.find(['?', '#']).unwrap_or(path.len());
-    if end == 0 {
-        "/"
-    } else {
-        &path[..end]
-    }
+/// The path of a request URL as the runtime serialises it (absolute,
+/// WHATWG), still percent-encoded — routes compare it exactly. `/` for
+/// anything that is not an absolute URL (the runtime never sends one).
+pub fn path_of(url: &str) -> String {
+    url::Url::parse(url).map_or_else(|_| "/".to_owned(), |u| u.path().to_owned())
 }
 
 /// Selects the route, or the 404/405 to answer with. Paths match exactly and
@@ -70,9 +55,28 @@ pub fn route(method: &str, path: &str) -> Result<Route, AppError> {
 
 /// `200 {"status":"ok"}`.
 pub fn health() -> ApiResponse {
-    let mut body = ObjectWriter::new();
-    body.str("status", "ok");
-    ApiResponse::json(200, body.finish())
+    #[derive(Serialize)]
+    struct Health {
+        status: &'static str,
+    }
+    ApiResponse::json(200, &Health { status: "ok" })
+}
+
+/// docs/spec.md §2: the body must be declared as JSON (`application/json`, any
+/// case; parameters such as `charset` are fine — JSON is UTF-8 by RFC 8259).
+///
+/// # Errors
+/// [`AppError::UnsupportedMediaType`].
+pub fn check_json_content_type(content_type: Option<&str>) -> Result<(), AppError> {
+    let Some(ct) = content_type else {
+        return Err(AppError::UnsupportedMediaType);
+    };
+    let media = ct.split(';').next().unwrap_or("").trim();
+    if media.eq_ignore_ascii_case("application/json") {
+        Ok(())
+    } else {
+        Err(AppError::UnsupportedMediaType)
+    }
 }
 
 #[cfg(test)]
@@ -92,7 +96,7 @@ mod tests {
             ("https://w.example", "/"),
             ("https://w.example?q=/healthz", "/"),
             ("https://w.example#/healthz", "/"),
-            ("/healthz?x", "/healthz"),
+            ("/healthz?x", "/"), // not absolute: never sent by the runtime
         ] {
             assert_eq!(path_of(url), path, "{url}");
         }
@@ -139,204 +143,6 @@ mod tests {
         assert_eq!(r.status, 200);
         assert_eq!(r.body, r#"{"status":"ok"}"#);
         assert_eq!(r.header("Cache-Control"), Some("no-store"));
-    }
-}
-
-/// SPEC §2: the body must be declared as JSON (`application/json`, any
-/// case; parameters such as `charset` are fine — JSON is UTF-8 by RFC 8259).
-///
-/// # Errors
-/// [`AppError::UnsupportedMediaType`].
-pub fn check_json_content_type(content_type: Option<&str>) -> Result<(), AppError> {
-    let Some(ct) = content_type else {
-        return Err(AppError::UnsupportedMediaType);
-    };
-    let media = ct.split(';').next().unwrap_or("").trim();
-    if media.eq_ignore_ascii_case("application/json") {
-        Ok(())
-    } else {
-        Err(AppError::UnsupportedMediaType)
-    }
-}
-
-/// Signs the upload and builds SPEC §3's success body.
-///
-/// # Errors
-/// [`AppError::UrlGenerationFailed`] if the key or the signature cannot be
-/// made (the validated inputs and settings make that unreachable in practice).
-pub fn signed_upload(
-    upload: &ValidatedUpload,
-    user: &UserId,
-    storage: &StorageConfig,
-    now: UtcTime,
-) -> Result<ApiResponse, AppError> {
-    let key = ObjectKey::new(format!(
-        "{}/{}/{}/{}",
-        storage.key_prefix,
-        user.as_str(),
-        upload.type_name,
-        upload.file_name
-    ))
-    .map_err(|_| AppError::UrlGenerationFailed)?;
-    let length = upload.size.map(|s| s.to_string());
-    let mut signed: Vec<(&str, &str)> = vec![("content-type", &upload.content_type)];
-    // The headers the client must send, keys sorted.
-    let mut headers = ObjectWriter::new();
-    if let Some(len) = &length {
-        signed.push(("content-length", len));
-        headers.str("Content-Length", len);
-    }
-    headers.str("Content-Type", &upload.content_type);
-    let presigned = storage
-        .target
-        .presign(
-            &storage.credentials,
-            Method::Put,
-            &key,
-            &signed,
-            storage.expiry,
-            now,
-        )
-        .map_err(|_| AppError::UrlGenerationFailed)?;
-    let link = match &storage.public_base {
-        Some(base) => format!("{base}/{}", key.encoded()),
-        None => storage.target.object_url(&key),
-    };
-    // Keys sorted, as in every JSON body we write.
-    let mut data = ObjectWriter::new();
-    data.str("expiresAt", &presigned.expires_at.rfc3339())
-        .num("expiresIn", u64::from(storage.expiry.seconds()))
-        .object("headers", headers)
-        .str("key", key.as_str())
-        .str("link", &link)
-        .str("method", "PUT")
-        .str("url", &presigned.url);
-    let mut body = ObjectWriter::new();
-    body.object("data", data)
-        .str("message", "PreSigned URL Generated")
-        .str("status", "success");
-    Ok(ApiResponse::json(200, body.finish()))
-}
-
-#[cfg(test)]
-mod upload_tests {
-    use super::*;
-    use crate::config::storage_config;
-    use crate::upload::{validate, Policy};
-
-    const NOW: u64 = 1_795_600_800; // 2026-11-25T10:00:00Z
-
-    fn storage(extra: &[(&str, &str)]) -> StorageConfig {
-        let mut pairs = vec![
-            ("S3_BUCKET", "uploads"),
-            ("S3_ACCESS_KEY_ID", "AKID"),
-            ("S3_SECRET_ACCESS_KEY", "secret"),
-        ];
-        pairs.extend_from_slice(extra);
-        storage_config(|name| {
-            pairs
-                .iter()
-                .find(|(k, _)| *k == name)
-                .map(|(_, v)| (*v).to_owned())
-        })
-        .unwrap()
-    }
-
-    fn sign(body: &str, extra: &[(&str, &str)]) -> serde_json::Value {
-        let upload = validate(body.as_bytes(), &Policy::default()).unwrap();
-        let user = UserId::new("user_2abc").unwrap();
-        let resp = signed_upload(
-            &upload,
-            &user,
-            &storage(extra),
-            UtcTime::from_unix_seconds(NOW),
-        )
-        .unwrap();
-        assert_eq!(resp.status, 200);
-        assert_eq!(resp.header("Cache-Control"), Some("no-store"));
-        serde_json::from_str(&resp.body).unwrap()
-    }
-
-    #[test]
-    fn spec_example_shape() {
-        let v = sign(
-            r#"{"type":"profile","fileName":"avatar.jpg","contentType":"image/jpeg","size":48213}"#,
-            &[],
-        );
-        assert_eq!(v["status"], "success");
-        assert_eq!(v["message"], "PreSigned URL Generated");
-        let d = &v["data"];
-        assert_eq!(d["key"], "user-uploads/user_2abc/profile/avatar.jpg");
-        assert_eq!(d["method"], "PUT");
-        assert_eq!(
-            d["headers"],
-            serde_json::json!({"Content-Type": "image/jpeg", "Content-Length": "48213"})
-        );
-        assert_eq!(d["expiresIn"], 300);
-        assert_eq!(d["expiresAt"], "2026-11-25T10:05:00Z");
-        assert_eq!(
-            d["link"],
-            "https://uploads.s3.us-east-1.amazonaws.com/user-uploads/user_2abc/profile/avatar.jpg"
-        );
-        let url = d["url"].as_str().unwrap();
-        assert!(url.starts_with("https://uploads.s3.us-east-1.amazonaws.com/user-uploads/user_2abc/profile/avatar.jpg?X-Amz-Algorithm=AWS4-HMAC-SHA256&"));
-        assert!(url.contains("X-Amz-Date=20261125T100000Z&X-Amz-Expires=300&"));
-        assert!(url.contains("X-Amz-SignedHeaders=content-length%3Bcontent-type%3Bhost&"));
-    }
-
-    #[test]
-    fn without_size_only_content_type_is_signed() {
-        let d = &sign(r#"{"type":"resume","fileName":"cv.pdf"}"#, &[])["data"];
-        assert_eq!(
-            d["headers"],
-            serde_json::json!({"Content-Type": "application/pdf"})
-        );
-        assert!(d["url"]
-            .as_str()
-            .unwrap()
-            .contains("X-Amz-SignedHeaders=content-type%3Bhost&"));
-    }
-
-    #[test]
-    fn link_with_a_public_base_and_path_style() {
-        let body = r#"{"type":"profile","fileName":"my photo+1.png"}"#;
-        let d = &sign(
-            body,
-            &[("S3_PUBLIC_URL", "https://cdn.example.com/assets/")],
-        )["data"];
-        assert_eq!(
-            d["link"],
-            "https://cdn.example.com/assets/user-uploads/user_2abc/profile/my%20photo%2B1.png"
-        );
-        let d = &sign(
-            body,
-            &[
-                ("S3_FORCE_PATH_STYLE", "true"),
-                ("S3_ENDPOINT", "http://127.0.0.1:9000"),
-            ],
-        )["data"];
-        assert_eq!(
-            d["link"],
-            "http://127.0.0.1:9000/uploads/user-uploads/user_2abc/profile/my%20photo%2B1.png"
-        );
-        assert_eq!(d["key"], "user-uploads/user_2abc/profile/my photo+1.png");
-    }
-
-    #[test]
-    fn session_token_and_ttl() {
-        let d = &sign(
-            r#"{"type":"profile","fileName":"a.png"}"#,
-            &[
-                ("S3_SESSION_TOKEN", "tok"),
-                ("UPLOAD_URL_TTL_SECONDS", "60"),
-            ],
-        )["data"];
-        assert!(d["url"]
-            .as_str()
-            .unwrap()
-            .contains("X-Amz-Security-Token=tok&"));
-        assert_eq!(d["expiresIn"], 60);
-        assert_eq!(d["expiresAt"], "2026-11-25T10:01:00Z");
     }
 
     #[test]

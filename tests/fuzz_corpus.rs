@@ -65,8 +65,3 @@ fn jwt_valid_seeds_are_accepted() {
 fn canonical_inputs() {
     replay("canonical", harness::canonical);
 }
-
-#[test]
-fn json_inputs() {
-    replay("json", harness::json);
-}

@@ -14,16 +14,14 @@ use std::num::NonZeroU32;
 use proptest::prelude::*;
 use upload_signer::auth::verify::UserId;
 use upload_signer::config::storage_config;
-use upload_signer::json;
 use upload_signer::ratelimit::gcra::{self, Decision, Quota};
-use upload_signer::routes::signed_upload;
 use upload_signer::sigv4::canonical::canonical_query;
 use upload_signer::sigv4::{
     append_signed_query, sign_query, Credentials, Expiry, PayloadHash, QueryRequest,
     SigningContext, UrlRequest,
 };
 use upload_signer::time::UtcTime;
-use upload_signer::upload::{validate, Policy};
+use upload_signer::upload::{signed_upload, validate, Policy};
 
 #[path = "../fuzz/harness.rs"]
 mod harness;
@@ -89,142 +87,6 @@ fn storage(prefix: &str) -> upload_signer::config::StorageConfig {
         )
     })
     .expect("test storage settings are valid")
-}
-
-/// Arbitrary JSON values: any string (controls, quotes, astral planes),
-/// integers and floats, nested arrays and objects.
-fn json_value() -> impl Strategy<Value = serde_json::Value> {
-    use serde_json::Value as V;
-    let leaf = prop_oneof![
-        Just(V::Null),
-        any::<bool>().prop_map(V::Bool),
-        any::<i64>().prop_map(V::from),
-        any::<u64>().prop_map(V::from),
-        any::<f64>()
-            .prop_filter("finite", |f| f.is_finite())
-            .prop_map(V::from),
-        any::<String>().prop_map(V::String),
-    ];
-    leaf.prop_recursive(4, 32, 6, |inner| {
-        prop_oneof![
-            prop::collection::vec(inner.clone(), 0..6).prop_map(V::Array),
-            prop::collection::vec((any::<String>(), inner), 0..6)
-                .prop_map(|members| V::Object(members.into_iter().collect())),
-        ]
-    })
-}
-
-/// Upload-shaped bodies with awkward values: escapes, lone surrogates,
-/// nulls, wrong types, repeated keys, big numbers; sometimes cut short.
-fn upload_body_text() -> impl Strategy<Value = String> {
-    let key = prop::sample::select(vec![
-        "type",
-        "fileName",
-        "filename",
-        "contentType",
-        "size",
-        "x",
-    ]);
-    let value = prop::sample::select(vec![
-        "\"profile\"",
-        "\"a.png\"",
-        "\"\"",
-        "null",
-        "true",
-        "1",
-        "-1",
-        "5.0",
-        "1e400",
-        "18446744073709551616",
-        "\"\\ud800\"",
-        "\"\\ud83d\\ude00.png\"",
-        "\"a\\u0000b\"",
-        "\"\\/x\"",
-        "[\"a\"]",
-        "{}",
-        "{\"a\":[1,{\"b\":null}]}",
-        "\"image/png\"",
-        "0.5",
-    ]);
-    (
-        prop::collection::vec((key, value), 0..7),
-        0usize..200,
-        any::<bool>(),
-    )
-        .prop_map(|(members, cut, truncate)| {
-            let body = format!(
-                "{{{}}}",
-                members
-                    .iter()
-                    .map(|(k, v)| format!("\"{k}\": {v}"))
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            );
-            if truncate && cut < body.len() {
-                body[..cut].to_owned()
-            } else {
-                body
-            }
-        })
-}
-
-/// `(type, fileName, filename, contentType, size)` as the route reads them;
-/// `None` for a body that is not a JSON object.
-type Fields = Option<[Option<Result<String, ()>>; 5]>;
-const FIELDS: [&str; 5] = ["type", "fileName", "filename", "contentType", "size"];
-
-fn fields_ours(body: &str) -> Fields {
-    let doc = json::parse(body.as_bytes()).ok()?;
-    doc.as_object()?;
-    Some(FIELDS.map(|name| {
-        doc.field(name).map(|v| match v {
-            json::Value::Number(text) if name == "size" => Ok(format!("number {text}")),
-            _ => v.as_str().map(std::borrow::Cow::into_owned).ok_or(()),
-        })
-    }))
-}
-
-fn fields_serde(body: &str) -> Fields {
-    use std::collections::BTreeMap;
-    let obj: BTreeMap<String, Box<serde_json::value::RawValue>> =
-        serde_json::from_str(body).ok()?;
-    Some(FIELDS.map(|name| {
-        let raw = obj
-            .get(name)
-            .map(|raw| raw.get().trim())
-            .filter(|raw| *raw != "null")?;
-        Some(
-            if name == "size" && raw.starts_with(|c: char| c == '-' || c.is_ascii_digit()) {
-                Ok(format!("number {raw}"))
-            } else {
-                serde_json::from_str::<String>(raw).map_err(|_| ())
-            },
-        )
-    }))
-}
-
-/// Our value as serde_json's, for comparison.
-fn to_serde(v: &json::Value<'_>) -> serde_json::Value {
-    use serde_json::Value as V;
-    match v {
-        json::Value::Null => V::Null,
-        json::Value::Bool(b) => V::Bool(*b),
-        // Rust's own float parsing rounds correctly (serde_json's default
-        // parser can be one unit off in the last place).
-        json::Value::Number(_) => v
-            .as_i64()
-            .map(V::from)
-            .or_else(|| v.as_u64().map(V::from))
-            .unwrap_or_else(|| V::from(v.as_f64().unwrap())),
-        json::Value::String(s) => V::String(s.decode().unwrap().into_owned()),
-        json::Value::Array(items) => V::Array(items.iter().map(to_serde).collect()),
-        json::Value::Object(members) => V::Object(
-            members
-                .iter()
-                .map(|(k, v)| (k.to_string(), to_serde(v)))
-                .collect(),
-        ),
-    }
 }
 
 proptest! {
@@ -379,46 +241,6 @@ proptest! {
             (Err(a), Err(b)) => prop_assert_eq!(a, b),
             (a, b) => prop_assert!(false, "{:?} vs {:?}", a, b),
         }
-    }
-
-    /// The JSON reader accepts exactly what serde_json accepts (as a raw
-    /// value: strings checked, not decoded), on JSON-ish noise.
-    #[test]
-    fn json_reader_accepts_exactly_what_serde_json_does(
-        text in "[\\[\\]{}\",:0-9.eE+a-fnrtul\\\\/ -]{0,24}",
-    ) {
-        let ours = json::parse_str(&text).is_ok();
-        let theirs = serde_json::from_str::<Box<serde_json::value::RawValue>>(&text).is_ok();
-        prop_assert_eq!(ours, theirs, "{:?}", text);
-    }
-
-    /// Strings are written exactly as serde_json writes them.
-    #[test]
-    fn json_strings_are_written_as_serde_json_writes_them(text in any::<String>()) {
-        let mut ours = String::new();
-        json::write_string(&mut ours, &text);
-        prop_assert_eq!(ours, serde_json::to_string(&text).unwrap());
-    }
-
-    /// Any document serde_json writes reads back as the same value.
-    #[test]
-    fn json_reader_reads_what_serde_json_writes(value in json_value(), pretty in any::<bool>()) {
-        let text = if pretty {
-            serde_json::to_string_pretty(&value).unwrap()
-        } else {
-            serde_json::to_string(&value).unwrap()
-        };
-        let ours = json::parse_str(&text).unwrap();
-        prop_assert_eq!(to_serde(&ours), value);
-    }
-
-    /// An upload body reads the same through the JSON reader as it did
-    /// through serde_json raw values (the implementation it replaced): the
-    /// same bodies refused, the same fields found, strings decoded alike
-    /// (lone surrogates included), `size` with the same text.
-    #[test]
-    fn upload_fields_read_as_serde_json_read_them(body in upload_body_text()) {
-        prop_assert_eq!(fields_ours(&body), fields_serde(&body), "{}", body);
     }
 
     #[test]

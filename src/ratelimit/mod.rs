@@ -10,51 +10,24 @@ mod object;
 #[cfg(target_arch = "wasm32")]
 pub use object::RateLimiter;
 
+use serde::{Deserialize, Serialize};
+
 use crate::response::ApiResponse;
 use gcra::Quota;
 
 /// The policy name in the `RateLimit` headers.
 pub const POLICY_NAME: &str = "upload";
 
-/// What the limiter answered for one request, as the Worker needs it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// What the limiter answered for one request, as the Worker needs it; the
+/// Durable Object sends it as JSON.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Verdict {
     pub allowed: bool,
     pub remaining: u32,
     pub reset_seconds: u64,
     /// Set when denied; ≥ 1.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub retry_after_seconds: Option<u64>,
-}
-
-impl Verdict {
-    /// As the object sends it.
-    pub fn to_json(&self) -> String {
-        let mut doc = crate::json::ObjectWriter::new();
-        doc.bool("allowed", self.allowed)
-            .num("remaining", u64::from(self.remaining))
-            .num("reset_seconds", self.reset_seconds)
-            .opt_num("retry_after_seconds", self.retry_after_seconds);
-        doc.finish()
-    }
-
-    /// The verdict as [`Self::to_json`] writes it; `None` for anything else.
-    pub fn from_json(text: &str) -> Option<Self> {
-        let doc = crate::json::parse_str(text).ok()?;
-        doc.as_object()?;
-        let retry_after_seconds = match doc.field("retry_after_seconds") {
-            None => None,
-            Some(v) => Some(v.as_u64()?),
-        };
-        Some(Self {
-            allowed: match doc.get("allowed")? {
-                crate::json::Value::Bool(b) => *b,
-                _ => return None,
-            },
-            remaining: u32::try_from(doc.get("remaining")?.as_u64()?).ok()?,
-            reset_seconds: doc.get("reset_seconds")?.as_u64()?,
-            retry_after_seconds,
-        })
-    }
 }
 
 impl From<gcra::Decision> for Verdict {
@@ -136,111 +109,6 @@ impl LocalLimiter {
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use std::num::NonZeroU32;
-
-    #[test]
-    fn verdicts_read_back_as_the_object_writes_them() {
-        for verdict in [
-            Verdict {
-                allowed: true,
-                remaining: 19,
-                reset_seconds: 3,
-                retry_after_seconds: None,
-            },
-            Verdict {
-                allowed: false,
-                remaining: 0,
-                reset_seconds: 60,
-                retry_after_seconds: Some(3),
-            },
-        ] {
-            let text = verdict.to_json();
-            // The same text serde_json gives the equivalent object.
-            let expected = serde_json::json!({
-                "allowed": verdict.allowed,
-                "remaining": verdict.remaining,
-                "reset_seconds": verdict.reset_seconds,
-                "retry_after_seconds": verdict.retry_after_seconds,
-            });
-            assert_eq!(
-                serde_json::from_str::<serde_json::Value>(&text).unwrap(),
-                expected
-            );
-            assert_eq!(Verdict::from_json(&text), Some(verdict), "{text}");
-        }
-        for bad in [
-            "",
-            "{}",
-            r#"{"allowed":"yes","remaining":1,"reset_seconds":1}"#,
-            r#"{"allowed":true,"remaining":4294967296,"reset_seconds":1}"#,
-            r#"{"allowed":true,"remaining":-1,"reset_seconds":1}"#,
-            r#"{"allowed":false,"remaining":0,"reset_seconds":1,"retry_after_seconds":"3"}"#,
-        ] {
-            assert_eq!(Verdict::from_json(bad), None, "{bad}");
-        }
-    }
-
-    #[test]
-    fn log_throttle_lets_one_line_a_minute_through_with_the_count() {
-        let mut t = LogThrottle::new(60_000);
-        assert_eq!(t.note(1_000), Some(1));
-        assert_eq!(t.note(2_000), None);
-        assert_eq!(t.note(60_999), None);
-        assert_eq!(t.note(61_000), Some(3));
-        assert_eq!(t.note(61_001), None);
-        assert_eq!(t.note(500_000), Some(2));
-        // A clock that steps back does not unlock or panic.
-        assert_eq!(t.note(10), None);
-    }
-
-    #[test]
-    fn local_fallback_enforces_the_same_budget_per_user() {
-        let quota = Quota {
-            max: NonZeroU32::new(3).unwrap(),
-            window_seconds: NonZeroU32::new(60).unwrap(),
-        };
-        let mut l = LocalLimiter::with_capacity(100);
-        let allowed = |l: &mut LocalLimiter, user: &str| {
-            (0..10)
-                .filter(|_| l.take(user, 1_000, quota).allowed)
-                .count()
-        };
-        assert_eq!(allowed(&mut l, "user_a"), 3);
-        assert_eq!(allowed(&mut l, "user_b"), 3);
-        let denied = l.take("user_a", 1_000, quota);
-        assert_eq!(denied.retry_after_seconds, Some(20));
-    }
-
-    #[test]
-    fn local_fallback_is_bounded() {
-        let quota = Quota {
-            max: NonZeroU32::new(1).unwrap(),
-            window_seconds: NonZeroU32::new(60).unwrap(),
-        };
-        let mut l = LocalLimiter::with_capacity(2);
-        for u in 0..10 {
-            l.take(&format!("user_{u}"), 0, quota);
-            assert!(l.tats.len() <= 2);
-        }
-    }
-
-    #[test]
-    fn header_format() {
-        let quota = Quota {
-            max: NonZeroU32::new(20).unwrap(),
-            window_seconds: NonZeroU32::new(60).unwrap(),
-        };
-        let mut r = ApiResponse::json(200, "1".into());
-        let v = Verdict::from(gcra::check(None, 0, quota));
-        apply_headers(&mut r, quota, &v);
-        assert_eq!(r.header("RateLimit-Policy"), Some("\"upload\";q=20;w=60"));
-        assert_eq!(r.header("RateLimit"), Some("\"upload\";r=19;t=3"));
-    }
-}
-
 /// Lets one log line through per `interval_ms`, counting what it held back.
 #[derive(Debug)]
 pub struct LogThrottle {
@@ -317,9 +185,107 @@ async fn take_from_object(env: &worker::Env, user: &str, quota: Quota) -> Option
             .await?
             .as_string()
             .unwrap_or_default();
-        Verdict::from_json(&text)
-            .ok_or_else(|| worker::Error::RustError("limiter answered no verdict".into()))
+        serde_json::from_str::<Verdict>(&text)
+            .map_err(|_| worker::Error::RustError("limiter answered no verdict".into()))
     }
     .await;
     result.ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::num::NonZeroU32;
+
+    #[test]
+    fn verdicts_read_back_as_the_object_writes_them() {
+        for verdict in [
+            Verdict {
+                allowed: true,
+                remaining: 19,
+                reset_seconds: 3,
+                retry_after_seconds: None,
+            },
+            Verdict {
+                allowed: false,
+                remaining: 0,
+                reset_seconds: 60,
+                retry_after_seconds: Some(3),
+            },
+        ] {
+            let text = serde_json::to_string(&verdict).unwrap();
+            assert_eq!(
+                serde_json::from_str::<Verdict>(&text).unwrap(),
+                verdict,
+                "{text}"
+            );
+        }
+        for bad in [
+            "",
+            "{}",
+            r#"{"allowed":"yes","remaining":1,"reset_seconds":1}"#,
+            r#"{"allowed":true,"remaining":4294967296,"reset_seconds":1}"#,
+            r#"{"allowed":true,"remaining":-1,"reset_seconds":1}"#,
+            r#"{"allowed":false,"remaining":0,"reset_seconds":1,"retry_after_seconds":"3"}"#,
+        ] {
+            assert!(serde_json::from_str::<Verdict>(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn log_throttle_lets_one_line_a_minute_through_with_the_count() {
+        let mut t = LogThrottle::new(60_000);
+        assert_eq!(t.note(1_000), Some(1));
+        assert_eq!(t.note(2_000), None);
+        assert_eq!(t.note(60_999), None);
+        assert_eq!(t.note(61_000), Some(3));
+        assert_eq!(t.note(61_001), None);
+        assert_eq!(t.note(500_000), Some(2));
+        // A clock that steps back does not unlock or panic.
+        assert_eq!(t.note(10), None);
+    }
+
+    #[test]
+    fn local_fallback_enforces_the_same_budget_per_user() {
+        let quota = Quota {
+            max: NonZeroU32::new(3).unwrap(),
+            window_seconds: NonZeroU32::new(60).unwrap(),
+        };
+        let mut l = LocalLimiter::with_capacity(100);
+        let allowed = |l: &mut LocalLimiter, user: &str| {
+            (0..10)
+                .filter(|_| l.take(user, 1_000, quota).allowed)
+                .count()
+        };
+        assert_eq!(allowed(&mut l, "user_a"), 3);
+        assert_eq!(allowed(&mut l, "user_b"), 3);
+        let denied = l.take("user_a", 1_000, quota);
+        assert_eq!(denied.retry_after_seconds, Some(20));
+    }
+
+    #[test]
+    fn local_fallback_is_bounded() {
+        let quota = Quota {
+            max: NonZeroU32::new(1).unwrap(),
+            window_seconds: NonZeroU32::new(60).unwrap(),
+        };
+        let mut l = LocalLimiter::with_capacity(2);
+        for u in 0..10 {
+            l.take(&format!("user_{u}"), 0, quota);
+            assert!(l.tats.len() <= 2);
+        }
+    }
+
+    #[test]
+    fn header_format() {
+        let quota = Quota {
+            max: NonZeroU32::new(20).unwrap(),
+            window_seconds: NonZeroU32::new(60).unwrap(),
+        };
+        let mut r = ApiResponse::json(200, &1);
+        let v = Verdict::from(gcra::check(None, 0, quota));
+        apply_headers(&mut r, quota, &v);
+        assert_eq!(r.header("RateLimit-Policy"), Some("\"upload\";q=20;w=60"));
+        assert_eq!(r.header("RateLimit"), Some("\"upload\";r=19;t=3"));
+    }
 }

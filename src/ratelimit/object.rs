@@ -83,16 +83,12 @@ impl std::fmt::Debug for RateLimiter {
     }
 }
 
-/// `?max=N&window=N` from the raw URL (not through `Request::url`, whose
-/// URL parser would pull IDNA tables into the wasm).
+/// `?max=N&window=N` from the request URL.
 fn quota_from(req: &Request) -> Option<Quota> {
-    let url = req.inner().url();
-    let query = url.split_once('?')?.1;
+    let url = url::Url::parse(&req.inner().url()).ok()?;
     let get = |name: &str| {
-        query
-            .split('&')
-            .filter_map(|pair| pair.split_once('='))
-            .find(|(k, _)| *k == name)
+        url.query_pairs()
+            .find(|(k, _)| k == name)
             .and_then(|(_, v)| v.parse::<u32>().ok())
             .and_then(NonZeroU32::new)
     };
@@ -146,22 +142,29 @@ impl DurableObject for RateLimiter {
         // would format one with its whole source chain (serde_json's
         // messages, float formatting — ~30 KB of wasm). A storage failure is
         // a 500, which the Worker treats like an unreachable object.
-        let (status, body) = match self.take(&req) {
-            Ok(verdict) => (200, verdict.to_json()),
-            Err(Refusal::BadQuota) => (
+        let resp = match self.take(&req) {
+            Ok(verdict) => ApiResponse::json(200, &verdict),
+            Err(Refusal::BadQuota) => ApiResponse::json(
                 400,
-                r#"{"error":"max and window must be positive integers"}"#.to_owned(),
+                &Failure {
+                    error: "max and window must be positive integers",
+                },
             ),
             Err(Refusal::Storage) => {
                 crate::log::error("ratelimit_storage_failed", &[]);
-                (500, r#"{"error":"storage"}"#.to_owned())
+                ApiResponse::json(500, &Failure { error: "storage" })
             }
         };
-        let resp = ApiResponse::json(status, body);
         Ok(Response::from(
             crate::edge::to_web_response(&resp).unwrap_or_else(|_| web_sys::Response::error()),
         ))
     }
+}
+
+/// The object's answer when it has no verdict.
+#[derive(serde::Serialize)]
+struct Failure {
+    error: &'static str,
 }
 
 /// Why the object answered without a verdict.

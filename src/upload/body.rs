@@ -1,250 +1,21 @@
-//! The upload policy (SPEC §4) and the request body (SPEC §2, §9): a JSON
-//! body becomes a [`ValidatedUpload`] — type, file name, MIME type, optional
-//! exact size and the object key — or the first error in the SPEC's order.
+//! The request body (docs/spec.md §2, §9): a JSON object → a
+//! [`ValidatedUpload`], checks in the contract's order.
 //!
-//! The policy is data: the default table below, or an operator's
-//! `UPLOAD_POLICY` JSON (see the README), validated before use.
+//! The body is read as a map from member names to their raw JSON text
+//! (`serde_json::value::RawValue`), so each field is judged before it is
+//! typed: `null` counts as absent, a wrong JSON type is the field's own
+//! error code, and a `size` keeps its text — `1e400` is too large, not
+//! invalid JSON. Repeated members: the last one counts.
 
-use std::borrow::Cow;
+use std::collections::BTreeMap;
 
-use crate::json;
-use crate::small::SmallMap;
+use serde_json::value::RawValue;
 
+use super::policy::Policy;
 use crate::error::AppError;
 
-/// Largest body accepted by the route (SPEC §2).
+/// Largest body accepted by the route (docs/spec.md §2).
 pub const MAX_BODY_BYTES: usize = 16 * 1024;
-/// S3's limit for a single PUT: no policy may allow more.
-pub const MAX_OBJECT_BYTES: u64 = 5 * 1024 * 1024 * 1024;
-
-const MIB: u64 = 1024 * 1024;
-const IMAGES: &[&str] = &["jpg", "jpeg", "png", "gif", "webp", "svg"];
-
-/// The built-in extension → MIME map (SPEC §4).
-const DEFAULT_MIME: &[(&str, &str)] = &[
-    ("jpg", "image/jpeg"),
-    ("jpeg", "image/jpeg"),
-    ("png", "image/png"),
-    ("gif", "image/gif"),
-    ("webp", "image/webp"),
-    ("svg", "image/svg+xml"),
-    ("pdf", "application/pdf"),
-];
-
-/// One upload type: which extensions, how large.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct TypeRule {
-    /// Lower-case extensions without the dot.
-    pub extensions: Vec<String>,
-    pub max_bytes: u64,
-}
-
-/// The whole policy: types, and the MIME type of every extension they allow.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Policy {
-    types: SmallMap<TypeRule>,
-    mime: SmallMap<String>,
-}
-
-/// Why an operator's policy table was refused (the message names the part,
-/// never echoes the table).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct PolicyError(pub &'static str);
-
-impl Default for Policy {
-    fn default() -> Self {
-        let images = |max| TypeRule {
-            extensions: IMAGES.iter().map(|e| (*e).to_owned()).collect(),
-            max_bytes: max,
-        };
-        let types = [
-            ("profile", images(5 * MIB)),
-            ("repo", images(5 * MIB)),
-            ("company", images(5 * MIB)),
-            ("institution", images(5 * MIB)),
-            ("project", images(5 * MIB)),
-            (
-                "resume",
-                TypeRule {
-                    extensions: vec!["pdf".to_owned()],
-                    max_bytes: 10 * MIB,
-                },
-            ),
-        ]
-        .into_iter()
-        .map(|(k, v)| (k.to_owned(), v))
-        .collect();
-        Self {
-            types,
-            mime: default_mime(),
-        }
-    }
-}
-
-fn default_mime() -> SmallMap<String> {
-    DEFAULT_MIME
-        .iter()
-        .map(|(e, m)| ((*e).to_owned(), (*m).to_owned()))
-        .collect()
-}
-
-impl Policy {
-    /// Parses an operator's table:
-    /// `{"types": {"<type>": {"extensions": ["png", …], "maxBytes": N}, …},
-    ///   "mimeTypes": {"<ext>": "<mime>", …}}` — `mimeTypes` optional, merged
-    /// over the built-in map.
-    ///
-    /// # Errors
-    /// [`PolicyError`] for malformed JSON, an empty table, a type name not
-    /// `[A-Za-z0-9_-]{1,64}`, an extension not `[a-z0-9]{1,16}` or without a
-    /// MIME type, or a size not in 1..=5 GiB.
-    pub fn from_json(json: &str) -> Result<Self, PolicyError> {
-        let raw = RawPolicy::parse(json).ok_or(PolicyError("not valid policy JSON"))?;
-        if raw.types.is_empty() {
-            return Err(PolicyError("no upload types"));
-        }
-        let mut mime = default_mime();
-        for (ext, m) in raw.mime_types {
-            let ext = ext.to_ascii_lowercase();
-            if !is_extension(&ext) || !is_mime(&m) {
-                return Err(PolicyError("invalid mimeTypes entry"));
-            }
-            mime.insert(ext, m.to_ascii_lowercase());
-        }
-        let mut types = SmallMap::default();
-        for (name, t) in raw.types {
-            if !is_type_name(&name) {
-                return Err(PolicyError("invalid type name"));
-            }
-            if t.extensions.is_empty() || !(1..=MAX_OBJECT_BYTES).contains(&t.max_bytes) {
-                return Err(PolicyError(
-                    "type needs extensions and a maxBytes in 1..=5 GiB",
-                ));
-            }
-            let mut extensions = Vec::new();
-            for ext in t.extensions {
-                let ext = ext.trim_start_matches('.').to_ascii_lowercase();
-                if !is_extension(&ext) || !mime.contains_key(&ext) {
-                    return Err(PolicyError("extension without a MIME type"));
-                }
-                extensions.push(ext);
-            }
-            types.insert(
-                name,
-                TypeRule {
-                    extensions,
-                    max_bytes: t.max_bytes,
-                },
-            );
-        }
-        Ok(Self { types, mime })
-    }
-
-    /// The rule for `type`, case-sensitively.
-    pub fn rule(&self, type_name: &str) -> Option<&TypeRule> {
-        self.types.get(type_name)
-    }
-
-    /// Every type with its rule, sorted by name.
-    pub fn types(&self) -> impl Iterator<Item = (&str, &TypeRule)> {
-        self.types.iter()
-    }
-
-    /// The MIME type of a (lower-case) extension.
-    pub fn mime(&self, ext: &str) -> Option<&str> {
-        self.mime.get(ext).map(String::as_str)
-    }
-}
-
-fn is_type_name(s: &str) -> bool {
-    (1..=64).contains(&s.len())
-        && s.bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-')
-}
-
-fn is_extension(s: &str) -> bool {
-    (1..=16).contains(&s.len())
-        && s.bytes()
-            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit())
-}
-
-fn is_mime(s: &str) -> bool {
-    let Some((top, sub)) = s.split_once('/') else {
-        return false;
-    };
-    let token = |t: &str| {
-        !t.is_empty()
-            && t.bytes()
-                .all(|b| b.is_ascii_alphanumeric() || b"!#$&^_.+-".contains(&b))
-    };
-    token(top) && token(sub)
-}
-
-/// `UPLOAD_POLICY` as written, before the rules are checked: exactly the
-/// documented shape (no unknown fields, every value of its type), else
-/// `None`.
-struct RawPolicy {
-    types: SmallMap<RawType>,
-    mime_types: SmallMap<String>,
-}
-
-struct RawType {
-    extensions: Vec<String>,
-    max_bytes: u64,
-}
-
-impl RawPolicy {
-    fn parse(text: &str) -> Option<Self> {
-        let doc = json::parse_str(text).ok()?;
-        let mut types = None;
-        let mut mime_types = SmallMap::default();
-        for (key, value) in doc.as_object()? {
-            match key.as_ref() {
-                "types" => {
-                    let mut parsed = SmallMap::default();
-                    for (name, rule) in value.as_object()? {
-                        parsed.insert(name.to_string(), RawType::parse(rule)?);
-                    }
-                    types = Some(parsed);
-                }
-                "mimeTypes" => {
-                    mime_types = SmallMap::default();
-                    for (ext, mime) in value.as_object()? {
-                        mime_types.insert(ext.to_string(), mime.as_str()?.into_owned());
-                    }
-                }
-                _ => return None,
-            }
-        }
-        Some(Self {
-            types: types?,
-            mime_types,
-        })
-    }
-}
-
-impl RawType {
-    fn parse(value: &json::Value<'_>) -> Option<Self> {
-        let (mut extensions, mut max_bytes) = (None, None);
-        for (key, value) in value.as_object()? {
-            match key.as_ref() {
-                "extensions" => {
-                    let list = value
-                        .as_array()?
-                        .iter()
-                        .map(|e| e.as_str().map(Cow::into_owned));
-                    extensions = Some(list.collect::<Option<Vec<_>>>()?);
-                }
-                "maxBytes" => max_bytes = Some(value.as_u64()?),
-                _ => return None,
-            }
-        }
-        Some(Self {
-            extensions: extensions?,
-            max_bytes: max_bytes?,
-        })
-    }
-}
 
 /// A request that passed every body check.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -257,36 +28,50 @@ pub struct ValidatedUpload {
     pub size: Option<u64>,
 }
 
+/// The body's members, each still its JSON text.
+struct Members<'a>(BTreeMap<String, &'a RawValue>);
+
+impl<'a> Members<'a> {
+    /// Parses a JSON object; anything else is `invalid_json`.
+    fn parse(body: &'a [u8]) -> Result<Self, AppError> {
+        serde_json::from_slice(body)
+            .map(Self)
+            .map_err(|_| AppError::InvalidJson)
+    }
+
+    /// A member's text; `null` counts as absent.
+    fn get(&self, name: &str) -> Option<&'a str> {
+        self.0
+            .get(name)
+            .map(|raw| raw.get().trim())
+            .filter(|text| *text != "null")
+    }
+
+    /// A non-empty string member. A string that cannot be decoded (a lone
+    /// UTF-16 surrogate escape) is not a usable string.
+    fn string(&self, name: &str) -> Option<String> {
+        let text = self.get(name)?;
+        serde_json::from_str::<String>(text)
+            .ok()
+            .filter(|s| !s.is_empty())
+    }
+}
+
 /// Validates a request body (already within [`MAX_BODY_BYTES`]) against the
-/// policy, checks in SPEC §9's order.
+/// policy, checks in docs/spec.md §9's order.
 ///
 /// # Errors
 /// `invalid_json`, `missing_parameters`, `invalid_type`, `invalid_file_name`,
 /// `unsupported_file_type`, `content_type_mismatch`, `invalid_size`,
 /// `file_too_large`.
 pub fn validate(body: &[u8], policy: &Policy) -> Result<ValidatedUpload, AppError> {
-    // Numbers keep their text, so a `size` too large even for f64 (`1e400`)
-    // is judged from it instead of failing the whole body as `invalid_json`.
-    let doc = json::parse(body).map_err(|_| AppError::InvalidJson)?;
-    if doc.as_object().is_none() {
-        return Err(AppError::InvalidJson);
-    }
-    // `null` counts as absent; a string that is not one (or cannot be
-    // decoded) as missing.
-    let field = |name: &str| doc.field(name);
-    let string = |name: &str| {
-        field(name)
-            .and_then(json::Value::as_str)
-            .filter(|s| !s.is_empty())
-            .map(Cow::into_owned)
-    };
-
+    let members = Members::parse(body)?;
     // `fileName` wins over the original client's `filename` when both are sent.
-    let type_name = string("type");
-    let file_name = if field("fileName").is_some() {
-        string("fileName")
+    let type_name = members.string("type");
+    let file_name = if members.get("fileName").is_some() {
+        members.string("fileName")
     } else {
-        string("filename")
+        members.string("filename")
     };
     let (Some(type_name), Some(file_name)) = (type_name, file_name) else {
         return Err(AppError::MissingParameters);
@@ -299,17 +84,17 @@ pub fn validate(body: &[u8], policy: &Policy) -> Result<ValidatedUpload, AppErro
         .filter(|e| rule.extensions.iter().any(|allowed| allowed == e))
         .ok_or(AppError::UnsupportedFileType)?;
     let content_type = policy.mime(&ext).ok_or(AppError::UnsupportedFileType)?;
-    if let Some(value) = field("contentType") {
-        let declared = value.as_str().ok_or(AppError::ContentTypeMismatch)?;
+    if members.get("contentType").is_some() {
+        let declared = members
+            .string("contentType")
+            .ok_or(AppError::ContentTypeMismatch)?;
         if !declared.trim().eq_ignore_ascii_case(content_type) {
             return Err(AppError::ContentTypeMismatch);
         }
     }
-    let size = match field("size") {
+    let size = match members.get("size") {
         None => None,
-        Some(json::Value::Number(text)) => Some(parse_size(text, rule.max_bytes)?),
-        // Strings, booleans, objects, arrays.
-        Some(_) => return Err(AppError::InvalidSize),
+        Some(text) => Some(parse_size(text, rule.max_bytes)?),
     };
     Ok(ValidatedUpload {
         type_name,
@@ -319,8 +104,8 @@ pub fn validate(body: &[u8], policy: &Policy) -> Result<ValidatedUpload, AppErro
     })
 }
 
-/// SPEC §4 name rules (the extension is checked separately).
-fn check_file_name(name: &str) -> Result<(), AppError> {
+/// docs/spec.md §4 name rules (the extension is checked separately).
+pub(crate) fn check_file_name(name: &str) -> Result<(), AppError> {
     let ok = (1..=255).contains(&name.len())
         && !name.starts_with('.')
         && !name
@@ -337,8 +122,7 @@ fn check_file_name(name: &str) -> Result<(), AppError> {
 /// Integral floats count (`5.0`); any positive integer over the limit,
 /// however large (`2^64`, `1e30`, `1e400`), is `file_too_large`.
 fn parse_size(raw: &str, max: u64) -> Result<u64, AppError> {
-    let is_number = raw.starts_with(|c: char| c == '-' || c.is_ascii_digit());
-    if !is_number || raw.starts_with('-') {
+    if !raw.starts_with(|c: char| c.is_ascii_digit()) {
         // Strings, booleans, objects, arrays; negatives (and -0).
         return Err(AppError::InvalidSize);
     }
@@ -372,6 +156,8 @@ mod tests {
     use super::*;
     use serde_json::json;
 
+    const MIB: u64 = 1024 * 1024;
+
     #[allow(clippy::needless_pass_by_value)] // call sites read better with json!(…)
     fn check(body: serde_json::Value) -> Result<ValidatedUpload, AppError> {
         validate(body.to_string().as_bytes(), &Policy::default())
@@ -384,19 +170,6 @@ mod tests {
         assert_eq!(v.file_name, "avatar.jpg");
         assert_eq!(v.content_type, "image/jpeg");
         assert_eq!(v.size, Some(48213));
-    }
-
-    #[test]
-    fn default_table() {
-        let p = Policy::default();
-        for t in ["profile", "repo", "company", "institution", "project"] {
-            let r = p.rule(t).unwrap();
-            assert_eq!(r.max_bytes, 5 * MIB);
-            assert_eq!(r.extensions, IMAGES);
-        }
-        assert_eq!(p.rule("resume").unwrap().extensions, ["pdf"]);
-        assert_eq!(p.rule("resume").unwrap().max_bytes, 10 * MIB);
-        assert!(p.rule("Profile").is_none());
     }
 
     #[test]
@@ -560,6 +333,12 @@ mod tests {
         assert_eq!(with(json!(true)), Err(AppError::InvalidSize));
         assert_eq!(with(json!(u64::MAX)), Err(AppError::FileTooLarge));
         assert_eq!(with(json!(1e30)), Err(AppError::FileTooLarge));
+        // Beyond f64 altogether: judged from the text.
+        let body = br#"{"type":"profile","fileName":"a.png","size":1e400}"#;
+        assert_eq!(
+            validate(body, &Policy::default()),
+            Err(AppError::FileTooLarge)
+        );
         // 2^64 does not fit a u64: still "too large", not "invalid".
         let body = br#"{"type":"profile","fileName":"a.png","size":18446744073709551616}"#;
         assert_eq!(
@@ -588,14 +367,12 @@ mod tests {
     fn unknown_fields_are_ignored() {
         assert!(check(json!({"type": "profile", "fileName": "a.png", "extra": {"x": 1}})).is_ok());
     }
-
     #[test]
     fn operator_policy_table() {
         let p = Policy::from_json(
             r#"{"types": {"banner": {"extensions": ["PNG", ".heic"], "maxBytes": 1024}}, "mimeTypes": {"heic": "image/heic"}}"#,
         )
         .unwrap();
-        assert!(p.rule("profile").is_none());
         let v = validate(br#"{"type":"banner","fileName":"b.HEIC","size":1024}"#, &p).unwrap();
         assert_eq!(v.content_type, "image/heic");
         assert_eq!(
@@ -605,20 +382,45 @@ mod tests {
     }
 
     #[test]
-    fn invalid_operator_tables_are_refused() {
-        for bad in [
-            "",
-            "{}",
-            r#"{"types": {}}"#,
-            r#"{"types": {"a/b": {"extensions": ["png"], "maxBytes": 1}}}"#,
-            r#"{"types": {"x": {"extensions": [], "maxBytes": 1}}}"#,
-            r#"{"types": {"x": {"extensions": ["png"], "maxBytes": 0}}}"#,
-            r#"{"types": {"x": {"extensions": ["png"], "maxBytes": 5368709121}}}"#,
-            r#"{"types": {"x": {"extensions": ["exe"], "maxBytes": 1}}}"#,
-            r#"{"types": {"x": {"extensions": ["png"], "maxBytes": 1, "typo": 1}}}"#,
-            r#"{"types": {"x": {"extensions": ["png"], "maxBytes": 1}}, "mimeTypes": {"exe": "not a mime"}}"#,
-        ] {
-            assert!(Policy::from_json(bad).is_err(), "{bad}");
-        }
+    fn repeated_members_the_last_counts_and_null_is_absent() {
+        let p = Policy::default();
+        let v = validate(
+            br#"{"type":"resume","type":"profile","fileName":"a.png","size":null,"contentType":null}"#,
+            &p,
+        )
+        .unwrap();
+        assert_eq!((v.type_name.as_str(), v.size), ("profile", None));
+        let v = validate(
+            br#"{"type":"profile","fileName":null,"filename":"b.gif"}"#,
+            &p,
+        )
+        .unwrap();
+        assert_eq!(v.file_name, "b.gif");
+    }
+
+    #[test]
+    fn lone_surrogates_and_deep_nesting() {
+        let p = Policy::default();
+        assert_eq!(
+            validate(br#"{"type":"profile","fileName":"\ud800.png"}"#, &p),
+            Err(AppError::MissingParameters)
+        );
+        // An unknown member is never decoded.
+        assert!(validate(br#"{"type":"profile","fileName":"a.png","x":"\ud800"}"#, &p).is_ok());
+        let deep = |n: usize| {
+            format!(
+                r#"{{"type":"profile","fileName":"a.png","x":{}{}}}"#,
+                "[".repeat(n),
+                "]".repeat(n)
+            )
+        };
+        // Unknown members are only grammar-checked, without recursion: any
+        // depth that fits in the 16 KiB body is fine (and cannot overflow).
+        assert!(validate(deep(8000).as_bytes(), &p).is_ok());
+        let unbalanced = deep(8000).replacen(']', "", 1);
+        assert_eq!(
+            validate(unbalanced.as_bytes(), &p),
+            Err(AppError::InvalidJson)
+        );
     }
 }
