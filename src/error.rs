@@ -124,7 +124,7 @@ impl AppError {
         }
     }
 
-    /// The error as a response: SPEC's JSON shape plus the headers the error
+    /// The error as a response: the spec's JSON shape plus the headers the error
     /// class requires (`Allow`, `WWW-Authenticate`, `Retry-After`).
     pub fn to_response(&self) -> ApiResponse {
         let body = ErrorBody {
@@ -162,7 +162,7 @@ mod tests {
 
     #[test]
     fn spec_status_code_table() {
-        // SPEC §3, row by row.
+        // docs/spec.md §3, row by row.
         let table: &[(AppError, u16, &str)] = &[
             (AppError::InvalidJson, 400, "invalid_json"),
             (AppError::MissingParameters, 400, "missing_parameters"),

@@ -82,7 +82,7 @@ async fn fetch(
 }
 
 /// The upload route — POST, preflight, and 405 for other methods — with CORS
-/// on every answer (SPEC §9).
+/// on every answer (docs/spec.md §9).
 #[cfg(target_arch = "wasm32")]
 async fn upload_route(
     route: Result<Route, AppError>,
@@ -116,7 +116,7 @@ async fn upload_route(
     resp
 }
 
-/// `POST /api/v1/s3/generatePreSignedURL`, in SPEC §3's order: authentication
+/// `POST /api/v1/s3/generatePreSignedURL`, in docs/spec.md §3's order: authentication
 /// (401/503) → rate limit (429) → body (415/413/400) → signing (500). Every
 /// response after the rate-limit step carries the `RateLimit` headers; body
 /// errors spend budget too.

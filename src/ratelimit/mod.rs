@@ -1,4 +1,4 @@
-//! Per-user rate limiting (SPEC §7): a pure GCRA ([`gcra`]) kept by the
+//! Per-user rate limiting (docs/spec.md §7): a pure GCRA ([`gcra`]) kept by the
 //! `RateLimiter` Durable Object, one object per user, its state in the
 //! object's storage; plus the `RateLimit` headers every response after the
 //! rate-limit step carries.
