@@ -88,8 +88,14 @@ pub(crate) fn upload_body(data: &[u8]) {
         return;
     };
     let user = UserId::new("user_fuzz").unwrap();
-    let resp = signed_upload(&upload, &user, storage(), UtcTime::from_unix_seconds(NOW))
-        .expect("a validated upload always signs");
+    let resp = signed_upload(
+        &upload,
+        &user,
+        storage(),
+        UtcTime::from_unix_seconds(NOW),
+        None,
+    )
+    .expect("a validated upload always signs");
     let json: serde_json::Value = serde_json::from_str(&resp.body).unwrap();
     let key = json["data"]["key"].as_str().unwrap();
     let scope = format!("user-uploads/user_fuzz/{}/", upload.type_name);

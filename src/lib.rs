@@ -170,9 +170,19 @@ async fn sign_request(
         AppError::ServerError
     })?;
     let upload = upload::validate(&body, policy)?;
+    let methods = settings.methods.as_ref().map_err(|err| {
+        edge::log_setting_error(*err);
+        AppError::ServerError
+    })?;
+    methods.check(&upload)?;
     let storage = settings.storage.as_ref().map_err(|err| {
         edge::log_setting_error(*err);
         AppError::UrlGenerationFailed
     })?;
-    upload::signed_upload(&upload, user, storage, now)
+    let id = if upload.unique_keys {
+        Some(upload::UploadId::random().map_err(|_| AppError::ServerError)?)
+    } else {
+        None
+    };
+    upload::signed_upload(&upload, user, storage, now, id.as_ref())
 }

@@ -11,10 +11,10 @@ mod storage;
 
 pub use auth::{auth_config, AuthConfig, KeySource, MAX_CLOCK_SKEW_SECONDS};
 pub use cors::{cors_config, Cors};
-pub use policy::{policy_config, rate_limit_config};
+pub use policy::{method_rules_config, policy_config, rate_limit_config};
 pub use storage::{storage_config, StorageConfig, MAX_KEY_PREFIX_BYTES};
 
-use crate::upload::Policy;
+use crate::upload::{MethodRules, Policy};
 
 /// KV namespace holding cached JWKS documents.
 pub const JWKS_CACHE: &str = "JWKS_CACHE";
@@ -41,6 +41,10 @@ pub const RATE_LIMIT_WINDOW_SECONDS: &str = "RATE_LIMIT_WINDOW_SECONDS";
 pub const CORS_ALLOWED_ORIGINS: &str = "CORS_ALLOWED_ORIGINS";
 /// Operator's replacement for the default upload policy table (README).
 pub const UPLOAD_POLICY: &str = "UPLOAD_POLICY";
+/// Which upload methods are offered (docs/spec.md §11): `PUT`, `POST` or both.
+pub const UPLOAD_METHODS: &str = "UPLOAD_METHODS";
+/// `true`: a PUT must declare `size` (docs/spec.md §11).
+pub const UPLOAD_REQUIRE_SIZE: &str = "UPLOAD_REQUIRE_SIZE";
 
 /// A setting that is missing or invalid. Names the setting, never its value.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -75,6 +79,7 @@ pub struct Settings {
     pub auth: Result<AuthConfig, SettingError>,
     pub storage: Result<StorageConfig, SettingError>,
     pub policy: Result<Policy, SettingError>,
+    pub methods: Result<MethodRules, SettingError>,
     pub cors: Result<Cors, SettingError>,
     pub quota: Result<crate::ratelimit::gcra::Quota, SettingError>,
 }
@@ -85,6 +90,7 @@ impl Settings {
             auth: auth_config(&get),
             storage: storage_config(&get),
             policy: policy_config(&get),
+            methods: method_rules_config(&get),
             cors: cors_config(&get),
             quota: rate_limit_config(&get),
         }

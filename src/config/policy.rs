@@ -1,8 +1,12 @@
-//! What may be uploaded (`UPLOAD_POLICY`, docs/spec.md §4) and how often
+//! What may be uploaded (`UPLOAD_POLICY`, docs/spec.md §4), how
+//! (`UPLOAD_METHODS`, `UPLOAD_REQUIRE_SIZE`, docs/spec.md §11) and how often
 //! (`RATE_LIMIT_*`, docs/spec.md §7).
 
-use super::{setting, SettingError, RATE_LIMIT_MAX, RATE_LIMIT_WINDOW_SECONDS, UPLOAD_POLICY};
-use crate::upload::Policy;
+use super::{
+    setting, SettingError, RATE_LIMIT_MAX, RATE_LIMIT_WINDOW_SECONDS, UPLOAD_METHODS,
+    UPLOAD_POLICY, UPLOAD_REQUIRE_SIZE,
+};
+use crate::upload::{MethodRules, Policy, UploadMethod};
 
 /// The upload policy: `UPLOAD_POLICY` when set, else the default table.
 ///
@@ -13,6 +17,40 @@ pub fn policy_config(get: impl Fn(&str) -> Option<String>) -> Result<Policy, Set
         None => Ok(Policy::default()),
         Some(json) => Policy::from_json(&json).map_err(|_| SettingError::Invalid(UPLOAD_POLICY)),
     }
+}
+
+/// The method settings: `UPLOAD_METHODS` a comma-separated list of `PUT`
+/// and `POST` (default both; case-insensitive, as operators write lists),
+/// `UPLOAD_REQUIRE_SIZE` exactly `true` or `false` (default `false`).
+///
+/// # Errors
+/// [`SettingError::Invalid`] naming the setting: an unknown or empty method
+/// list, or a flag that is not `true`/`false`.
+pub fn method_rules_config(
+    get: impl Fn(&str) -> Option<String>,
+) -> Result<MethodRules, SettingError> {
+    let mut rules = MethodRules::default();
+    if let Some(list) = setting(&get, UPLOAD_METHODS) {
+        rules.put = false;
+        rules.post = false;
+        for name in list.split(',').map(str::trim).filter(|m| !m.is_empty()) {
+            match UploadMethod::parse(&name.to_ascii_uppercase()) {
+                Some(UploadMethod::Put) => rules.put = true,
+                Some(UploadMethod::Post) => rules.post = true,
+                None => return Err(SettingError::Invalid(UPLOAD_METHODS)),
+            }
+        }
+        // "," is a mistake, not "no uploads at all".
+        if !rules.put && !rules.post {
+            return Err(SettingError::Invalid(UPLOAD_METHODS));
+        }
+    }
+    rules.require_size = match setting(&get, UPLOAD_REQUIRE_SIZE).as_deref() {
+        None | Some("false") => false,
+        Some("true") => true,
+        Some(_) => return Err(SettingError::Invalid(UPLOAD_REQUIRE_SIZE)),
+    };
+    Ok(rules)
 }
 
 /// The per-user budget: `RATE_LIMIT_MAX` per `RATE_LIMIT_WINDOW_SECONDS`
@@ -47,6 +85,29 @@ mod tests {
             .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
             .collect();
         move |name| map.get(name).cloned()
+    }
+
+    #[test]
+    fn method_settings() {
+        let rules = |pairs: &[(&str, &str)]| method_rules_config(get_from(pairs));
+        assert_eq!(rules(&[]), Ok(MethodRules::default()));
+        let r2 = rules(&[(UPLOAD_METHODS, "PUT"), (UPLOAD_REQUIRE_SIZE, "true")]).unwrap();
+        assert!(r2.put && !r2.post && r2.require_size);
+        let both = rules(&[(UPLOAD_METHODS, " post , put ")]).unwrap();
+        assert!(both.put && both.post && !both.require_size);
+        for (name, value) in [
+            (UPLOAD_METHODS, "GET"),
+            (UPLOAD_METHODS, ","),
+            (UPLOAD_METHODS, "PUT,PATCH"),
+            (UPLOAD_REQUIRE_SIZE, "yes"),
+            (UPLOAD_REQUIRE_SIZE, "TRUE"),
+        ] {
+            assert_eq!(
+                rules(&[(name, value)]),
+                Err(SettingError::Invalid(name)),
+                "{name}={value}"
+            );
+        }
     }
 
     #[test]

@@ -6,7 +6,8 @@ use std::collections::BTreeMap;
 
 use serde::Serialize;
 
-use super::ValidatedUpload;
+use super::key::{object_key, UploadId};
+use super::{UploadMethod, ValidatedUpload};
 use crate::auth::verify::UserId;
 use crate::config::StorageConfig;
 use crate::error::AppError;
@@ -35,7 +36,8 @@ struct Data<'a> {
     expires_at: String,
 }
 
-/// Signs the upload and builds the success response.
+/// Signs the upload and builds the success response. `id` is the upload's
+/// own folder when its type has `uniqueKeys` ([`UploadId::random`]).
 ///
 /// # Errors
 /// [`AppError::UrlGenerationFailed`] if the key or the signature cannot be
@@ -45,15 +47,14 @@ pub fn signed_upload(
     user: &UserId,
     storage: &StorageConfig,
     now: UtcTime,
+    id: Option<&UploadId>,
 ) -> Result<ApiResponse, AppError> {
-    let key = ObjectKey::new(format!(
-        "{}/{}/{}/{}",
-        storage.key_prefix,
-        user.as_str(),
-        upload.type_name,
-        upload.file_name
-    ))
-    .map_err(|_| AppError::UrlGenerationFailed)?;
+    if upload.method == UploadMethod::Post {
+        // The POST policy signer lands with the rest of docs/spec.md §11.
+        return Err(AppError::NotImplemented);
+    }
+    let key = ObjectKey::new(object_key(&storage.key_prefix, user, upload, id))
+        .map_err(|_| AppError::UrlGenerationFailed)?;
     let length = upload.size.map(|s| s.to_string());
     let mut headers = BTreeMap::from([("Content-Type", upload.content_type.as_str())]);
     if let Some(len) = &length {
@@ -119,6 +120,7 @@ mod tests {
             &user,
             &storage(extra),
             UtcTime::from_unix_seconds(NOW),
+            None,
         )
         .unwrap();
         assert_eq!(resp.status, 200);
@@ -206,5 +208,32 @@ mod tests {
             .contains("X-Amz-Security-Token=tok&"));
         assert_eq!(d["expiresIn"], 60);
         assert_eq!(d["expiresAt"], "2026-11-25T10:01:00Z");
+    }
+
+    #[test]
+    fn unique_keys_put_each_upload_in_its_own_folder() {
+        let policy = Policy::from_json(
+            r#"{"types": {"profile": {"extensions": ["jpg"], "maxBytes": 100, "uniqueKeys": true}}}"#,
+        )
+        .unwrap();
+        let upload = validate(br#"{"type":"profile","fileName":"avatar.jpg"}"#, &policy).unwrap();
+        let user = UserId::new("user_2abc").unwrap();
+        let id = UploadId::from_bytes([7; 16]);
+        let resp = signed_upload(
+            &upload,
+            &user,
+            &storage(&[("S3_PUBLIC_URL", "https://cdn.example.com")]),
+            UtcTime::from_unix_seconds(NOW),
+            Some(&id),
+        )
+        .unwrap();
+        let json: serde_json::Value = serde_json::from_str(&resp.body).unwrap();
+        let key = format!("user-uploads/user_2abc/profile/{}/avatar.jpg", id.as_str());
+        assert_eq!(json["data"]["key"], key.as_str());
+        assert_eq!(
+            json["data"]["link"],
+            format!("https://cdn.example.com/{key}").as_str()
+        );
+        assert!(json["data"]["url"].as_str().unwrap().contains(&key));
     }
 }
