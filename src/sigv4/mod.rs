@@ -8,8 +8,10 @@
 //! - [`canonical`]: URI encoding, canonical query and headers
 //! - [`signing`]: string to sign, signing key, signature
 //! - [`presign`]: endpoints, buckets, keys, addressing style, the final URL
+//! - [`post_policy`]: the pre-signed POST form and its policy
 
 pub mod canonical;
+pub mod post_policy;
 pub mod presign;
 pub mod signing;
 
@@ -21,6 +23,7 @@ use zeroize::Zeroizing;
 
 use crate::time::UtcTime;
 
+pub use post_policy::{PostUpload, PresignedPost};
 pub use presign::{
     Addressing, Bucket, Endpoint, Method, ObjectKey, PresignedUrl, Region, S3Target, Scheme,
 };

@@ -16,7 +16,7 @@ use super::{
 use crate::time::UtcTime;
 
 /// S3's SigV4 service name.
-const SERVICE: &str = "s3";
+pub(crate) const SERVICE: &str = "s3";
 
 /// Longest object key S3 accepts, in bytes of UTF-8.
 pub const MAX_KEY_BYTES: usize = 1024;
