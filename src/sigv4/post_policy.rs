@@ -10,7 +10,8 @@ use std::ops::RangeInclusive;
 use base64ct::{Base64, Encoding};
 use serde_json::json;
 
-use super::presign::{Addressing, ObjectKey, S3Target, SERVICE};
+use super::presign::SERVICE;
+use super::target::{Addressing, ObjectKey, S3Target};
 use super::{signing, Credentials, Expiry, SigV4Error};
 use crate::time::UtcTime;
 
@@ -35,15 +36,21 @@ pub struct PresignedPost {
 }
 
 /// The signature of a Base64 policy: hex HMAC-SHA256 under the signing key
-/// of `date_stamp` (`YYYYMMDD`), `region` and `s3`.
+/// of `date_stamp` (`YYYYMMDD`), `region` and `s3` — the same memoized key
+/// the URLs are signed with.
 pub fn policy_signature(
     credentials: &Credentials,
     date_stamp: &str,
     region: &str,
     policy_base64: &str,
 ) -> String {
-    let key = signing::signing_key(credentials.secret_access_key(), date_stamp, region, SERVICE);
-    signing::hex(&signing::hmac_sha256(&key, policy_base64.as_bytes()))
+    signing::with_day_key(
+        credentials.secret_access_key(),
+        date_stamp,
+        region,
+        SERVICE,
+        |key| key.sign(policy_base64),
+    )
 }
 
 impl S3Target {
@@ -82,8 +89,9 @@ impl S3Target {
         let date_stamp = now.date_stamp();
         let region = self.region.as_str();
         let credential = format!(
-            "{}/{date_stamp}/{region}/{SERVICE}/aws4_request",
-            credentials.access_key_id()
+            "{}/{}",
+            credentials.access_key_id(),
+            signing::credential_scope(&date_stamp, region, SERVICE)
         );
         let mut amz: Vec<(&'static str, String)> = vec![
             ("x-amz-algorithm", signing::ALGORITHM.to_owned()),
