@@ -1,15 +1,17 @@
 //! Authentication at the edge: headers → token → settings → keys (PEM, or
-//! the cached JWKS) → WebCrypto signature → claims (SPEC §3's 401/503 step).
+//! the cached JWKS) → WebCrypto signature → claims (docs/spec.md §3: the 401/503 step).
 
 use std::cell::RefCell;
 use std::rc::Rc;
 
+use sha2::{Digest, Sha256};
 use worker::{Env, Headers};
 
 use super::extract::extract_token;
 use super::jwks::KeySet;
+use super::token::ParsedToken;
 use super::token_cache::{verify_cached, TokenCache};
-use super::verify::{parse_token, verify_parsed, Session};
+use super::verify::{verify_parsed, Session};
 use super::webcrypto::WebCryptoVerifier;
 use super::{cache, AuthError};
 use crate::config::{self, KeySource, SettingError};
@@ -77,12 +79,12 @@ pub async fn authenticate(
     let settings = all.auth.as_ref().map_err(|err| setting_error(*err))?;
     // The identity of the key source, so a cached verification counts only for it.
     let source = match &settings.keys {
-        KeySource::Pem(pem) => format!("pem:{}", crate::sigv4::signing::sha256_hex(pem.as_bytes())),
+        KeySource::Pem(pem) => format!("pem:{}", hex::encode(Sha256::digest(pem))),
         KeySource::JwksUrl(url) => format!("jwks:{url}"),
     };
     let verify = async || -> Result<Session, AuthError> {
         // Cheap structural checks before any key I/O.
-        let parsed = parse_token(token)?;
+        let parsed = ParsedToken::parse(token)?;
         let keys = match &settings.keys {
             KeySource::Pem(pem) => pem_keys(pem)?,
             KeySource::JwksUrl(url) => {
@@ -94,7 +96,7 @@ pub async fn authenticate(
             }
         };
         let key = keys.find(parsed.kid()).ok_or(AuthError::UnknownKey)?;
-        verify_parsed(&parsed, key, &WebCryptoVerifier, &settings.rules, now).await
+        verify_parsed(parsed, key, &WebCryptoVerifier, &settings.rules, now).await
     };
     let verified = VERIFIED.with(Rc::clone);
     verify_cached(&verified, &source, token, &settings.rules, now, verify)

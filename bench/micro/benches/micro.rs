@@ -23,7 +23,8 @@ use sha2::{Digest, Sha256};
 
 use upload_signer::auth::jwks::{KeySet, RsaPublicKey};
 use upload_signer::auth::token_cache::TokenCache;
-use upload_signer::auth::verify::{verify_token, ClaimRules, SignatureVerifier};
+use upload_signer::auth::token::SignatureVerifier;
+use upload_signer::auth::verify::{verify_token, ClaimRules};
 use upload_signer::ratelimit::gcra::{self, Quota};
 use upload_signer::sigv4::signing::signing_key;
 use upload_signer::sigv4::{
