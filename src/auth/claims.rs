@@ -87,12 +87,8 @@ pub fn check(
     if sub.is_some_and(|sub| sub.starts_with(MACHINE_SUBJECT_PREFIX)) {
         return Err(AuthError::MachineToken);
     }
-    if !session
-        .sid
-        .as_ref()
-        .and_then(Value::as_str)
-        .is_some_and(|sid| !sid.is_empty())
-    {
+    let sid = session.sid.as_ref().and_then(Value::as_str);
+    if sid.is_none_or(str::is_empty) {
         return Err(AuthError::MissingSessionId);
     }
     if let Some(parties) = &rules.authorized_parties {

@@ -10,10 +10,10 @@ use worker::{Env, Headers};
 use super::extract::extract_token;
 use super::jwks::KeySet;
 use super::token::ParsedToken;
-use super::token_cache::{verify_cached, TokenCache};
+use super::verified_tokens::{verify_cached, VerifiedTokens};
 use super::verify::{verify_parsed, Session};
 use super::webcrypto::WebCryptoVerifier;
-use super::{cache, AuthError};
+use super::{jwks_store, AuthError};
 use crate::config::{self, KeySource, SettingError};
 use crate::error::AppError;
 use crate::log;
@@ -23,7 +23,7 @@ thread_local! {
     /// The parsed `CLERK_JWT_KEY`, with the PEM it came from.
     static PEM_KEYS: RefCell<Option<(String, Rc<KeySet>)>> = const { RefCell::new(None) };
     /// Tokens that passed full verification in this isolate.
-    static VERIFIED: Rc<RefCell<TokenCache>> = Rc::new(RefCell::new(TokenCache::default()));
+    static VERIFIED: Rc<RefCell<VerifiedTokens>> = Rc::new(RefCell::new(VerifiedTokens::default()));
 }
 
 fn pem_keys(pem: &str) -> Result<Rc<KeySet>, AuthError> {
@@ -92,7 +92,7 @@ pub async fn authenticate(
                     log::error("binding_missing", &[("binding", config::JWKS_CACHE)]);
                     AuthError::KeysUnavailable
                 })?;
-                cache::keys_for(&kv, url, parsed.kid(), now).await?
+                jwks_store::keys_for(&kv, url, parsed.kid(), now).await?
             }
         };
         let key = keys.find(parsed.kid()).ok_or(AuthError::UnknownKey)?;

@@ -5,20 +5,21 @@
 //! - [`token`]: structure, header and signature, behind a verifier trait
 //! - [`claims`]: the claim rules, on a verified token only
 //! - [`verify`]: the rules as data, the session, the whole pipeline (pure)
-//! - [`cache_policy`]: when the JWKS is used, fetched or given up on, pure
-//! - wasm only: `cache` (memory + KV + fetch), `webcrypto` (the verifier),
-//!   `edge` (the whole step for one request)
+//! - [`jwks_refresh`]: when the JWKS is used, fetched or given up on, pure
+//! - [`verified_tokens`]: tokens already verified in this isolate
+//! - wasm only: `jwks_store` (the JWKS in memory + KV, and its fetch),
+//!   `webcrypto` (the verifier), `edge` (the whole step for one request)
 
-#[cfg(target_arch = "wasm32")]
-mod cache;
-pub mod cache_policy;
 pub mod claims;
 #[cfg(target_arch = "wasm32")]
 mod edge;
 pub mod extract;
 pub mod jwks;
+pub mod jwks_refresh;
+#[cfg(target_arch = "wasm32")]
+mod jwks_store;
 pub mod token;
-pub mod token_cache;
+pub mod verified_tokens;
 pub mod verify;
 #[cfg(target_arch = "wasm32")]
 mod webcrypto;

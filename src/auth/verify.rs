@@ -96,6 +96,6 @@ pub async fn verify_parsed<V: SignatureVerifier>(
     rules: &ClaimRules,
     now: UtcTime,
 ) -> Result<Session, AuthError> {
-    let verified = parsed.verify_signature(key, verifier).await?;
-    claims::check(&verified, rules, now)
+    let trusted = parsed.verify_signature(key, verifier).await?;
+    claims::check(&trusted, rules, now)
 }
