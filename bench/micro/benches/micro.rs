@@ -22,8 +22,8 @@ use rsa::BigUint;
 use sha2::{Digest, Sha256};
 
 use upload_signer::auth::jwks::{KeySet, RsaPublicKey};
-use upload_signer::auth::verified_tokens::VerifiedTokens;
 use upload_signer::auth::token::SignatureVerifier;
+use upload_signer::auth::verified_tokens::VerifiedTokens;
 use upload_signer::auth::verify::{verify_token, ClaimRules};
 use upload_signer::ratelimit::gcra::{self, Quota};
 use upload_signer::sigv4::signing::signing_key;
