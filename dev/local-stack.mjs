@@ -258,7 +258,8 @@ async function startIssuer() {
       }
       const now = Math.floor(Date.now() / 1000);
       const token = await new SignJWT({ azp: URLS.demo, sid: `sess_dev_${randomUUID().slice(0, 8)}`, sts: "active", v: 2 })
-        .setProtectedHeader({ alg: "RS256", kid: key.kid, typ: "JWT" })
+        // A Clerk session token's header: only session tokens are accepted.
+        .setProtectedHeader({ alg: "RS256", kid: key.kid, typ: "JWT", cat: "cl_B7d4PD111AAA" })
         .setSubject(sub)
         .setIssuer(URLS.issuer)
         .setIssuedAt(now)

@@ -11,7 +11,6 @@ pub mod auth;
 pub mod config;
 pub mod cors;
 pub mod error;
-pub mod json;
 pub mod log;
 pub mod ratelimit;
 pub mod response;
