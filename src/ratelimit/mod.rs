@@ -26,7 +26,8 @@ pub struct Verdict {
     pub remaining: u32,
     pub reset_seconds: u64,
     /// Set when denied; ≥ 1.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// `null` when allowed (the Durable Object's wire format since v1).
+    #[serde(default)]
     pub retry_after_seconds: Option<u64>,
 }
 
