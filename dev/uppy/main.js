@@ -33,8 +33,9 @@ async function signRequest(request) {
     throw new Error(`only single PutObject uploads are signed here, not ${request.method}`);
   }
   const method = choice("method");
+  // No contentType: the Worker takes it from the extension, and signs it
+  // into the PUT's headers or the POST's fields, which Uppy sends as given.
   const body = { type: $("type").value, fileName: request.key, method };
-  if (request.contentType && request.contentType !== "application/octet-stream") body.contentType = request.contentType;
   const res = await fetch(`${CONFIG.worker}/api/v1/s3/generatePreSignedURL`, {
     method: "POST",
     headers: { Authorization: `Bearer ${await token($("user").value.trim())}`, "Content-Type": "application/json" },
