@@ -17,7 +17,6 @@ pub mod ratelimit;
 pub mod response;
 pub mod routes;
 pub mod sigv4;
-pub mod small;
 pub mod time;
 pub mod upload;
 

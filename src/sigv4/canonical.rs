@@ -1,5 +1,5 @@
 //! The canonical request of SigV4: URI encoding, canonical query string and
-//! canonical headers.
+//! canonical headers (docs/spec.md §5).
 //!
 //! S3 signs the path exactly as sent: each byte outside RFC 3986's unreserved
 //! set is percent-encoded once, `/` kept, with no dot-segment normalisation and
@@ -8,87 +8,36 @@
 //! signing `+` for a space would name a different key.
 
 use std::borrow::Cow;
+use std::collections::btree_map::{BTreeMap, Entry};
+use std::ops::Range;
 
-/// RFC 3986 unreserved characters: the only bytes SigV4 leaves as they are.
-const fn is_unreserved(b: u8) -> bool {
-    b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b'~')
-}
+use percent_encoding::{utf8_percent_encode, AsciiSet, NON_ALPHANUMERIC};
 
-/// Per byte: 1 = unreserved, 2 = `/` (kept in paths), 0 = escaped.
-const KEEP: [u8; 256] = {
-    let mut t = [0u8; 256];
-    let mut i = 0;
-    while i < 256 {
-        #[allow(clippy::cast_possible_truncation)] // i < 256
-        let b = i as u8;
-        t[i] = if is_unreserved(b) {
-            1
-        } else if b == b'/' {
-            2
-        } else {
-            0
-        };
-        i += 1;
-    }
-    t
-};
+/// Every byte but SigV4's unreserved ones (`A-Z a-z 0-9 - _ . ~`) is
+/// escaped, as upper-case `%XX`: query names and values, one path segment.
+pub const COMPONENT: &AsciiSet = &NON_ALPHANUMERIC
+    .remove(b'-')
+    .remove(b'_')
+    .remove(b'.')
+    .remove(b'~');
 
-/// `%00%01…%FF`: byte `b`'s escape is `ESCAPES[3b..3b + 3]`.
-const ESCAPES: &str = match std::str::from_utf8(&ESCAPE_BYTES) {
-    Ok(s) => s,
-    Err(_) => "",
-};
-const ESCAPE_BYTES: [u8; 768] = {
-    const HEX: &[u8; 16] = b"0123456789ABCDEF";
-    let mut t = [0u8; 768];
-    let mut i = 0;
-    while i < 256 {
-        t[3 * i] = b'%';
-        t[3 * i + 1] = HEX[i >> 4];
-        t[3 * i + 2] = HEX[i & 0x0f];
-        i += 1;
-    }
-    t
-};
+/// [`COMPONENT`] with `/` kept: a whole object key in a path.
+pub const PATH: &AsciiSet = &COMPONENT.remove(b'/');
 
-/// Appends `input` to `out`, percent-encoding every byte that is not
-/// unreserved (upper-case hex). With `keep_slash`, `/` is kept (paths);
-/// without, it becomes `%2F` (query keys and values).
-pub fn uri_encode_into(out: &mut String, input: &str, keep_slash: bool) {
-    let bytes = input.as_bytes();
-    let mask = if keep_slash { 3 } else { 1 };
-    let keep = |b: u8| KEEP[usize::from(b)] & mask != 0;
-    let mut start = 0;
-    while start < bytes.len() {
-        // A run of bytes kept as they are (all ASCII): copied in one go.
-        let run = bytes[start..]
-            .iter()
-            .position(|&b| !keep(b))
-            .unwrap_or(bytes.len() - start);
-        out.push_str(&input[start..start + run]);
-        start += run;
-        // Then the bytes to escape, until the next kept one.
-        while let Some(&b) = bytes.get(start).filter(|&&b| !keep(b)) {
-            let i = 3 * usize::from(b);
-            out.push_str(ESCAPES.get(i..i + 3).unwrap_or_default());
-            start += 1;
-        }
-    }
+/// Appends `input` to `out`, percent-encoded with `set`.
+pub fn encode_into(out: &mut String, input: &str, set: &'static AsciiSet) {
+    out.extend(utf8_percent_encode(input, set));
 }
 
 /// `input` percent-encoded with `/` encoded too (a query component or one
 /// path segment).
 pub fn uri_encode(input: &str) -> String {
-    let mut out = String::with_capacity(input.len() * 3);
-    uri_encode_into(&mut out, input, false);
-    out
+    utf8_percent_encode(input, COMPONENT).to_string()
 }
 
 /// `input` percent-encoded with `/` kept (a whole object key in a path).
 pub fn uri_encode_path(input: &str) -> String {
-    let mut out = String::with_capacity(input.len() * 3);
-    uri_encode_into(&mut out, input, true);
-    out
+    utf8_percent_encode(input, PATH).to_string()
 }
 
 /// The canonical query string: every name and value encoded, pairs sorted by
@@ -98,20 +47,27 @@ pub fn canonical_query<'a, I>(params: I) -> String
 where
     I: IntoIterator<Item = (&'a str, &'a str)>,
 {
-    let mut encoded: Vec<(String, String)> = params
-        .into_iter()
-        .map(|(k, v)| (uri_encode(k), uri_encode(v)))
-        .collect();
-    // Names first, then values (a repeated name): the encoded pairs' order.
-    crate::small::sort_small_by(&mut encoded, |a, b| a < b);
-    let mut out = String::new();
-    for (i, (k, v)) in encoded.iter().enumerate() {
+    // All names and values encoded into one buffer; the pairs are sorted as
+    // ranges of it, then joined.
+    let mut encoded = String::new();
+    let mut pairs: Vec<(Range<usize>, Range<usize>)> = Vec::new();
+    for (name, value) in params {
+        let start = encoded.len();
+        encode_into(&mut encoded, name, COMPONENT);
+        let mid = encoded.len();
+        encode_into(&mut encoded, value, COMPONENT);
+        pairs.push((start..mid, mid..encoded.len()));
+    }
+    let text = |r: &Range<usize>| &encoded[r.clone()];
+    pairs.sort_unstable_by(|a, b| (text(&a.0), text(&a.1)).cmp(&(text(&b.0), text(&b.1))));
+    let mut out = String::with_capacity(encoded.len() + 2 * pairs.len());
+    for (i, (name, value)) in pairs.iter().enumerate() {
         if i > 0 {
             out.push('&');
         }
-        out.push_str(k);
+        out.push_str(text(name));
         out.push('=');
-        out.push_str(v);
+        out.push_str(text(value));
     }
     out
 }
@@ -132,7 +88,7 @@ pub fn canonical_headers<'a, I>(headers: I) -> CanonicalHeaders
 where
     I: IntoIterator<Item = (&'a str, &'a str)>,
 {
-    let mut merged: Vec<(Cow<'a, str>, Cow<'a, str>)> = Vec::with_capacity(4);
+    let mut merged: BTreeMap<Cow<'a, str>, Cow<'a, str>> = BTreeMap::new();
     for (name, value) in headers {
         let name = if name.bytes().any(|b| b.is_ascii_uppercase()) {
             Cow::Owned(name.to_ascii_lowercase())
@@ -140,17 +96,17 @@ where
             Cow::Borrowed(name)
         };
         let value = normalize_value(value);
-        match merged.iter_mut().find(|(n, _)| *n == name) {
-            Some((_, existing)) => {
-                let joined = existing.to_mut();
+        match merged.entry(name) {
+            Entry::Vacant(slot) => {
+                slot.insert(value);
+            }
+            Entry::Occupied(mut slot) => {
+                let joined = slot.get_mut().to_mut();
                 joined.push(',');
                 joined.push_str(&value);
             }
-            None => merged.push((name, value)),
         }
     }
-    // Stable sort: names are unique now, so order is fully determined.
-    crate::small::sort_small_by(&mut merged, |a, b| a.0 < b.0);
     let len: usize = merged.iter().map(|(n, v)| n.len() + v.len() + 2).sum();
     let mut block = String::with_capacity(len);
     let mut signed = String::with_capacity(len);
@@ -167,107 +123,18 @@ where
     CanonicalHeaders { block, signed }
 }
 
-/// Most headers a request signs besides `host` for the allocation-free form.
-const MAX_SIMPLE: usize = 7;
-
-/// Canonical headers in the form the URL fast path hashes: in the common case
-/// (names already lower-case and distinct, values already trimmed) the
-/// borrowed pairs sorted in place, with `host` filled in when written;
-/// otherwise [`canonical_headers`]' general result.
-#[derive(Debug, Clone)]
-// Lives on the stack for one signature; boxing the common case would cost the
-// allocation it exists to avoid.
-#[allow(clippy::large_enum_variant)]
-pub enum HeaderLines<'a> {
-    Simple {
-        /// Sorted by name; `host`'s value is a placeholder.
-        lines: [(&'a str, &'a str); MAX_SIMPLE + 1],
-        len: usize,
-        host_at: usize,
-    },
-    General(CanonicalHeaders),
+/// RFC 9110 token characters: what a header name may hold.
+pub fn is_header_name(name: &str) -> bool {
+    !name.is_empty()
+        && name
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b))
 }
 
-impl<'a> HeaderLines<'a> {
-    /// The canonical form of `host` plus `headers` (as [`canonical_headers`]).
-    pub fn new(headers: &[(&'a str, &'a str)], host: &str) -> Self {
-        let simple = headers.len() <= MAX_SIMPLE
-            && headers.iter().all(|(name, value)| {
-                *name != "host"
-                    && !name.bytes().any(|b| b.is_ascii_uppercase())
-                    && matches!(normalize_value(value), Cow::Borrowed(_))
-            });
-        if simple {
-            let mut lines = [("", ""); MAX_SIMPLE + 1];
-            lines[..headers.len()].copy_from_slice(headers);
-            lines[headers.len()] = ("host", "");
-            let len = headers.len() + 1;
-            crate::small::sort_small_by(&mut lines[..len], |a, b| a.0 < b.0);
-            if lines[..len].windows(2).all(|w| w[0].0 != w[1].0) {
-                let host_at = lines[..len].iter().position(|l| l.0 == "host");
-                if let Some(host_at) = host_at {
-                    return Self::Simple {
-                        lines,
-                        len,
-                        host_at,
-                    };
-                }
-            }
-        }
-        Self::General(canonical_headers(
-            std::iter::once(("host", host)).chain(headers.iter().copied()),
-        ))
-    }
-
-    /// Appends `name;name;…` to `out`.
-    pub fn write_signed_names(&self, out: &mut Vec<u8>) {
-        match self {
-            Self::Simple { lines, len, .. } => {
-                for (i, (name, _)) in lines[..*len].iter().enumerate() {
-                    if i > 0 {
-                        out.push(b';');
-                    }
-                    out.extend_from_slice(name.as_bytes());
-                }
-            }
-            Self::General(h) => out.extend_from_slice(h.signed.as_bytes()),
-        }
-    }
-
-    /// Appends the `name:value\n` block to `out`, with `host` as the host's
-    /// value.
-    pub fn write_block(&self, host: &str, out: &mut Vec<u8>) {
-        match self {
-            Self::Simple {
-                lines,
-                len,
-                host_at,
-            } => {
-                for (i, (name, value)) in lines[..*len].iter().enumerate() {
-                    out.extend_from_slice(name.as_bytes());
-                    out.push(b':');
-                    out.extend_from_slice(if i == *host_at { host } else { value }.as_bytes());
-                    out.push(b'\n');
-                }
-            }
-            Self::General(h) => out.extend_from_slice(h.block.as_bytes()),
-        }
-    }
-}
-
-/// `n` in decimal, written at the end of `buf`.
-pub fn u32_decimal(mut n: u32, buf: &mut [u8; 10]) -> &str {
-    let mut start = buf.len();
-    loop {
-        start -= 1;
-        buf[start] = b'0' + u8::try_from(n % 10).unwrap_or(0);
-        n /= 10;
-        if n == 0 {
-            break;
-        }
-    }
-    // Digits only: always ASCII.
-    std::str::from_utf8(&buf[start..]).unwrap_or_default()
+/// Visible characters, spaces and tabs; no CR, LF or other controls (which
+/// could not be sent, or would split the header).
+pub fn is_header_value(value: &str) -> bool {
+    value.bytes().all(|b| b == b'\t' || !b.is_ascii_control())
 }
 
 /// Trims and collapses whitespace runs to one space; borrows when the value
@@ -289,14 +156,7 @@ fn normalize_value(value: &str) -> Cow<'_, str> {
     if clean {
         return Cow::Borrowed(value);
     }
-    let mut out = String::with_capacity(value.len());
-    for word in value.split_ascii_whitespace() {
-        if !out.is_empty() {
-            out.push(' ');
-        }
-        out.push_str(word);
-    }
-    Cow::Owned(out)
+    Cow::Owned(value.split_ascii_whitespace().collect::<Vec<_>>().join(" "))
 }
 
 #[cfg(test)]
@@ -310,10 +170,20 @@ mod tests {
     }
 
     #[test]
-    fn reserved_and_space_are_encoded_once_upper_hex() {
+    fn every_other_byte_is_encoded_once_upper_hex() {
         assert_eq!(uri_encode("a b+c=d&e%f"), "a%20b%2Bc%3Dd%26e%25f");
         // Already-encoded input is encoded again, never trusted: S3 keys are raw.
         assert_eq!(uri_encode("%20"), "%2520");
+        for b in 0u8..128 {
+            let c = char::from(b).to_string();
+            let unreserved = b.is_ascii_alphanumeric() || b"-_.~".contains(&b);
+            let expected = if unreserved {
+                c.clone()
+            } else {
+                format!("%{b:02X}")
+            };
+            assert_eq!(uri_encode(&c), expected, "byte {b}");
+        }
     }
 
     #[test]
@@ -323,10 +193,14 @@ mod tests {
     }
 
     #[test]
-    fn query_sorted_by_encoded_name() {
+    fn query_sorted_by_encoded_name_then_value() {
         // `%` (0x25) sorts before letters, as the encoded form must.
         let q = canonical_query([("Param", "2"), ("ሴ", "1"), ("A", "x y")]);
         assert_eq!(q, "%E1%88%B4=1&A=x%20y&Param=2");
+        // By name first: `a` before `a-b` although `=` sorts after `-`.
+        let q = canonical_query([("a-b", "1"), ("a", "2"), ("a", "1")]);
+        assert_eq!(q, "a=1&a=2&a-b=1");
+        assert_eq!(canonical_query([]), "");
     }
 
     #[test]
@@ -334,5 +208,15 @@ mod tests {
         let h = canonical_headers([("X-B", "  two   words "), ("Host", "h"), ("x-b", "second")]);
         assert_eq!(h.block, "host:h\nx-b:two words,second\n");
         assert_eq!(h.signed, "host;x-b");
+    }
+
+    #[test]
+    fn header_names_and_values() {
+        assert!(is_header_name("x-amz-meta-a"));
+        assert!(!is_header_name(""));
+        assert!(!is_header_name("content type"));
+        assert!(!is_header_name("a:b"));
+        assert!(is_header_value("image/png; q=1\tx"));
+        assert!(!is_header_value("image/png\r\nx-evil: 1"));
     }
 }

@@ -12,7 +12,7 @@ use crate::auth::verify::UserId;
 use crate::config::StorageConfig;
 use crate::error::AppError;
 use crate::response::ApiResponse;
-use crate::sigv4::{Method, ObjectKey};
+use crate::sigv4::{Method, ObjectKey, PostUpload};
 use crate::time::UtcTime;
 
 /// The success body.
@@ -30,8 +30,11 @@ struct Data<'a> {
     link: String,
     key: &'a str,
     method: &'static str,
-    /// Exactly the headers the upload must send.
+    /// Exactly the headers the upload must send (none for a POST form).
     headers: BTreeMap<&'static str, &'a str>,
+    /// The POST form's fields (docs/spec.md §11); absent for PUT.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    fields: Option<BTreeMap<&'static str, String>>,
     expires_in: u32,
     expires_at: String,
 }
@@ -49,12 +52,11 @@ pub fn signed_upload(
     now: UtcTime,
     id: Option<&UploadId>,
 ) -> Result<ApiResponse, AppError> {
-    if upload.method == UploadMethod::Post {
-        // The POST policy signer lands with the rest of docs/spec.md §11.
-        return Err(AppError::NotImplemented);
-    }
     let key = ObjectKey::new(object_key(&storage.key_prefix, user, upload, id))
         .map_err(|_| AppError::UrlGenerationFailed)?;
+    if upload.method == UploadMethod::Post {
+        return signed_post(upload, &key, storage, now);
+    }
     let length = upload.size.map(|s| s.to_string());
     let mut headers = BTreeMap::from([("Content-Type", upload.content_type.as_str())]);
     if let Some(len) = &length {
@@ -81,8 +83,51 @@ pub fn signed_upload(
             key: key.as_str(),
             method: Method::Put.as_str(),
             headers,
+            fields: None,
             expires_in: storage.expiry.seconds(),
             expires_at: presigned.expires_at.rfc3339(),
+        },
+    };
+    Ok(ApiResponse::json(200, &body))
+}
+
+/// The POST form for a validated upload: its policy bounds the length to
+/// exactly `size` when given, else 1 byte to the type's limit.
+fn signed_post(
+    upload: &ValidatedUpload,
+    key: &ObjectKey,
+    storage: &StorageConfig,
+    now: UtcTime,
+) -> Result<ApiResponse, AppError> {
+    let length = match upload.size {
+        Some(size) => size..=size,
+        None => 1..=upload.max_bytes,
+    };
+    let post = storage
+        .target
+        .presign_post(
+            &storage.credentials,
+            &PostUpload {
+                key,
+                content_type: &upload.content_type,
+                length,
+            },
+            storage.expiry,
+            now,
+        )
+        .map_err(|_| AppError::UrlGenerationFailed)?;
+    let body = Body {
+        status: "success",
+        message: "PreSigned URL Generated",
+        data: Data {
+            url: post.url,
+            link: storage.public_link(key),
+            key: key.as_str(),
+            method: UploadMethod::Post.as_str(),
+            headers: BTreeMap::new(),
+            fields: Some(post.fields.into_iter().collect()),
+            expires_in: storage.expiry.seconds(),
+            expires_at: post.expires_at.rfc3339(),
         },
     };
     Ok(ApiResponse::json(200, &body))
