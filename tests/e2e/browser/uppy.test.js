@@ -75,3 +75,16 @@ test("Uppy with POST: a file over the type's limit is refused by the store, whic
     await page.close();
   }
 });
+
+test("Uppy shows the Worker's refusal, and nothing is uploaded", async () => {
+  const user = "user_uppy_refused";
+  const { page } = await uploadWithUppy({ user, type: "resume", method: "PUT", files: [{ name: "photo.png", mimeType: "image/png", buffer: samplePng() }] });
+  try {
+    const item = await page.waitForSelector("#results li", { timeout: 30_000 });
+    assert.equal(await item.getAttribute("class"), "failed");
+    assert.equal(await item.textContent(), "photo.png: Worker: File type not allowed for this upload type (unsupported_file_type)");
+    assert.equal(stack.stored(`user-uploads/${user}/resume/photo.png`), null);
+  } finally {
+    await page.close();
+  }
+});
