@@ -26,6 +26,10 @@ async function uploadWithUppy({ user, type = "profile", method, files }) {
   const page = await stack.browser.newPage({ viewport: { width: 1000, height: 1100 } });
   const errors = [];
   page.on("pageerror", (e) => errors.push(e.message));
+  // No CDN: every request the page makes stays on this machine.
+  page.on("request", (r) => {
+    if (!/^(http:\/\/127\.0\.0\.1:\d+\/|data:|blob:)/.test(r.url())) errors.push(`off-machine request: ${r.url()}`);
+  });
   await page.goto(`${stack.urls.DEMO_PORT}/uppy/`);
   await page.waitForSelector(".uppy-Dashboard");
   await page.fill("#user", user);
