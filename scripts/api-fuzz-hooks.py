@@ -14,7 +14,9 @@
 #    allowed extension is often appended to the generated `fileName`: the
 #    arbitrary names (Unicode, spaces, `%`, look-alike slashes, …) then go on
 #    to the name rules, the content-type and size checks, and the SigV4
-#    signer. The body stays schema-valid; negative bodies are left alone.
+#    signer. `method` is often set to `PUT` or `POST`, so both answers (the
+#    URL and the POST form, docs/spec.md §11) are reached. The body stays
+#    schema-valid; negative bodies are left alone.
 import os
 import urllib.request
 
@@ -59,8 +61,10 @@ def flatmap_case(ctx, case):
     generated = dict(case.body)
 
     def steer(choice):
-        new_type, extension = choice
+        new_type, extension, method = choice
         body = dict(generated)
+        if method is not None:
+            body["method"] = method
         if new_type is not None and isinstance(body.get("type"), str):
             body["type"] = new_type
         name_field = "fileName" if isinstance(body.get("fileName"), str) else "filename"
@@ -71,4 +75,8 @@ def flatmap_case(ctx, case):
         return case
 
     # None keeps what Schemathesis generated.
-    return st.tuples(st.sampled_from([None, *TYPES]), st.sampled_from([None, *EXTENSIONS])).map(steer)
+    return st.tuples(
+        st.sampled_from([None, *TYPES]),
+        st.sampled_from([None, *EXTENSIONS]),
+        st.sampled_from([None, "PUT", "POST"]),
+    ).map(steer)

@@ -176,11 +176,34 @@ for path in sys.argv[1:]:
 print(total)
 EOF
 )
+# Which answers the signer gave: 200s by `data.method` (the POST form and the
+# PUT URL both reached), read from Schemathesis's recorded responses.
+signed=$("$venv/bin/python" - "$state"/report/ndjson-*.ndjson <<'EOF' 2>/dev/null || echo "?"
+import base64, json, sys
+counts = {}
+for path in sys.argv[1:]:
+    for line in open(path, encoding="utf-8"):
+        event = json.loads(line)
+        if "ScenarioFinished" not in event:
+            continue
+        for interaction in event["ScenarioFinished"]["recorder"].get("interactions", {}).values():
+            response = interaction.get("response") or {}
+            if response.get("status_code") != 200:
+                continue
+            try:
+                content = base64.b64decode(response["content"]["$base64"])
+                method = json.loads(content)["data"]["method"]
+            except Exception:
+                continue
+            counts[method] = counts.get(method, 0) + 1
+print(", ".join(f"{n} {m}" for m, n in sorted(counts.items())) or "none")
+EOF
+)
 
 if [ "$rc" -eq 0 ] && $alive && [ "$health" = 200 ]; then
   ok=true
-  printf 'api-fuzz: %s test cases, %s requests answered by the Worker in %s s (Schemathesis %s): no 5xx, every response as documented, /healthz still 200\n' \
-    "$cases" "$requests" "$elapsed" "$st_version"
+  printf 'api-fuzz: %s test cases, %s requests answered by the Worker in %s s (Schemathesis %s): no 5xx, every response as documented, /healthz still 200; signed answers: %s\n' \
+    "$cases" "$requests" "$elapsed" "$st_version" "$signed"
   exit 0
 fi
 printf 'api-fuzz: FAILED after %s test cases, %s requests, %s s (Schemathesis %s): schemathesis exit %s%s, stack %s, /healthz %s\n' \
