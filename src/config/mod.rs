@@ -96,3 +96,13 @@ impl Settings {
         }
     }
 }
+
+/// A lookup over fixed pairs: the settings files' tests read through it.
+#[cfg(test)]
+fn get_from(pairs: &[(&str, &str)]) -> impl Fn(&str) -> Option<String> {
+    let map: std::collections::HashMap<String, String> = pairs
+        .iter()
+        .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+        .collect();
+    move |name| map.get(name).cloned()
+}

@@ -121,15 +121,7 @@ fn key_prefix(prefix: &str) -> Option<String> {
 #[cfg(test)]
 mod storage_tests {
     use super::*;
-    use std::collections::HashMap;
-
-    fn get_from(pairs: &[(&str, &str)]) -> impl Fn(&str) -> Option<String> {
-        let map: HashMap<String, String> = pairs
-            .iter()
-            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
-            .collect();
-        move |name| map.get(name).cloned()
-    }
+    use crate::config::get_from;
 
     const MINIMAL: &[(&str, &str)] = &[
         (S3_BUCKET, "my-bucket"),

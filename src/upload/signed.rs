@@ -74,21 +74,17 @@ pub fn signed_upload(
             now,
         )
         .map_err(|_| AppError::UrlGenerationFailed)?;
-    let body = Body {
-        status: "success",
-        message: "PreSigned URL Generated",
-        data: Data {
+    Ok(answer(
+        storage,
+        &key,
+        Signed {
             url: presigned.url,
-            link: storage.public_link(&key),
-            key: key.as_str(),
-            method: Method::Put.as_str(),
+            method: UploadMethod::Put,
             headers,
             fields: None,
-            expires_in: storage.expiry.seconds(),
-            expires_at: presigned.expires_at.rfc3339(),
+            expires_at: presigned.expires_at,
         },
-    };
-    Ok(ApiResponse::json(200, &body))
+    ))
 }
 
 /// The POST form for a validated upload: its policy bounds the length to
@@ -116,21 +112,45 @@ fn signed_post(
             now,
         )
         .map_err(|_| AppError::UrlGenerationFailed)?;
+    Ok(answer(
+        storage,
+        key,
+        Signed {
+            url: post.url,
+            method: UploadMethod::Post,
+            headers: BTreeMap::new(),
+            fields: Some(post.fields.into_iter().collect()),
+            expires_at: post.expires_at,
+        },
+    ))
+}
+
+/// What differs between the PUT and the POST answer.
+struct Signed<'a> {
+    url: String,
+    method: UploadMethod,
+    headers: BTreeMap<&'static str, &'a str>,
+    fields: Option<BTreeMap<&'static str, String>>,
+    expires_at: UtcTime,
+}
+
+/// The success response around a signed upload of `key`.
+fn answer(storage: &StorageConfig, key: &ObjectKey, signed: Signed<'_>) -> ApiResponse {
     let body = Body {
         status: "success",
         message: "PreSigned URL Generated",
         data: Data {
-            url: post.url,
+            url: signed.url,
             link: storage.public_link(key),
             key: key.as_str(),
-            method: UploadMethod::Post.as_str(),
-            headers: BTreeMap::new(),
-            fields: Some(post.fields.into_iter().collect()),
+            method: signed.method.as_str(),
+            headers: signed.headers,
+            fields: signed.fields,
             expires_in: storage.expiry.seconds(),
-            expires_at: post.expires_at.rfc3339(),
+            expires_at: signed.expires_at.rfc3339(),
         },
     };
-    Ok(ApiResponse::json(200, &body))
+    ApiResponse::json(200, &body)
 }
 
 #[cfg(test)]
