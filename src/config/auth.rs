@@ -104,14 +104,10 @@ fn is_acceptable_jwks_url(url: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::collections::HashMap;
+    use crate::config::get_from;
 
     fn cfg(pairs: &[(&str, &str)]) -> Result<AuthConfig, SettingError> {
-        let map: HashMap<String, String> = pairs
-            .iter()
-            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
-            .collect();
-        auth_config(|name| map.get(name).cloned())
+        auth_config(get_from(pairs))
     }
 
     #[test]
