@@ -8,6 +8,8 @@ use hmac::{Hmac, Mac};
 use sha2::{Digest, Sha256};
 use zeroize::Zeroizing;
 
+use super::canonical;
+
 /// The only algorithm this signer produces.
 pub const ALGORITHM: &str = "AWS4-HMAC-SHA256";
 
@@ -29,9 +31,23 @@ pub fn hmac_sha256(key: &[u8], data: &[u8]) -> [u8; 32] {
     mac.finalize().into_bytes().into()
 }
 
+/// Lower-case hex of a 32-byte digest, into `out`.
+fn hex_into(digest: &[u8; 32], out: &mut [u8; 64]) {
+    // 64 bytes is exactly the room 32 bytes need: never the error.
+    let _ = hex::encode_to_slice(digest, out);
+}
+
+/// Lower-case hex of a 32-byte digest.
+pub fn hex32(digest: &[u8; 32]) -> String {
+    let mut out = [0u8; 64];
+    hex_into(digest, &mut out);
+    // Hex digits are ASCII: never the empty fallback.
+    std::str::from_utf8(&out).unwrap_or_default().to_owned()
+}
+
 /// Lower-case hex SHA-256 of `data`.
 pub fn sha256_hex(data: &[u8]) -> String {
-    hex::encode(Sha256::digest(data))
+    hex32(&Sha256::digest(data).into())
 }
 
 /// `date/region/service/aws4_request`.
@@ -50,13 +66,15 @@ pub fn signing_key(secret: &str, date_stamp: &str, region: &str, service: &str) 
 
 /// `AWS4-HMAC-SHA256\n<amz date>\n<scope>\n<hex sha256(canonical request)>`.
 pub fn string_to_sign(amz_date: &str, scope: &str, canonical_request: &str) -> String {
-    let hash = sha256_hex(canonical_request.as_bytes());
-    [ALGORITHM, amz_date, scope, &hash].join("\n")
+    let mut hash = [0u8; 64];
+    hex_into(&Sha256::digest(canonical_request).into(), &mut hash);
+    let hash = std::str::from_utf8(&hash).unwrap_or_default();
+    [ALGORITHM, amz_date, scope, hash].join("\n")
 }
 
 /// Hex HMAC of the string to sign under the signing key.
 pub fn signature(signing_key: &[u8; 32], string_to_sign: &str) -> String {
-    hex::encode(hmac_sha256(signing_key, string_to_sign.as_bytes()))
+    hex32(&hmac_sha256(signing_key, string_to_sign.as_bytes()))
 }
 
 /// One remembered derivation: (secret, date, region, service) → the HMAC
@@ -68,6 +86,8 @@ struct Memo {
     service: String,
     mac: HmacSha256,
     scope: String,
+    /// `scope` percent-encoded as a query value.
+    scope_query: String,
 }
 
 thread_local! {
@@ -95,12 +115,17 @@ impl DayKey<'_> {
         &self.0.scope
     }
 
+    /// The scope percent-encoded as a query value.
+    pub fn scope_query(&self) -> &str {
+        &self.0.scope_query
+    }
+
     /// The hex signature of `string_to_sign`: a clone of the keyed HMAC,
     /// fed the string.
     pub fn sign(&self, string_to_sign: &str) -> String {
         let mut mac = self.0.mac.clone();
         mac.update(string_to_sign.as_bytes());
-        hex::encode(mac.finalize().into_bytes())
+        hex32(&mac.finalize().into_bytes().into())
     }
 }
 
@@ -126,13 +151,15 @@ pub fn with_day_key<T>(
         }
         let memo = slot.get_or_insert_with(|| {
             let key = Zeroizing::new(signing_key(secret, date_stamp, region, service));
+            let scope = credential_scope(date_stamp, region, service);
             Memo {
                 secret: Zeroizing::new(secret.to_owned()),
                 date_stamp: date_stamp.to_owned(),
                 region: region.to_owned(),
                 service: service.to_owned(),
                 mac: keyed(&*key),
-                scope: credential_scope(date_stamp, region, service),
+                scope_query: canonical::uri_encode(&scope),
+                scope,
             }
         });
         f(&DayKey(memo))

@@ -296,30 +296,35 @@ pub struct S3Target {
 impl S3Target {
     /// The `Host` the client will send.
     pub fn host(&self) -> String {
-        match self.addressing {
-            Addressing::VirtualHosted => {
-                let (bucket, host) = (self.bucket.as_str(), self.endpoint.host());
-                let mut out = String::with_capacity(bucket.len() + 1 + host.len());
-                out.push_str(bucket);
-                out.push('.');
-                out.push_str(host);
-                out
-            }
-            Addressing::Path => self.endpoint.host().to_owned(),
+        let mut out = String::new();
+        self.write_host(&mut out);
+        out
+    }
+
+    /// [`Self::host`], appended to `out`.
+    pub fn write_host(&self, out: &mut String) {
+        if self.addressing == Addressing::VirtualHosted {
+            out.push_str(self.bucket.as_str());
+            out.push('.');
         }
+        out.push_str(self.endpoint.host());
     }
 
     /// The encoded request path of `key`.
     pub fn object_path(&self, key: &ObjectKey) -> String {
-        let bucket = self.bucket.as_str();
-        let mut out = String::with_capacity(2 + bucket.len() + 3 * key.as_str().len());
+        let mut out = String::new();
+        self.write_object_path(key, &mut out);
+        out
+    }
+
+    /// [`Self::object_path`], appended to `out`.
+    pub fn write_object_path(&self, key: &ObjectKey, out: &mut String) {
         out.push('/');
         if self.addressing == Addressing::Path {
-            encode_into(&mut out, bucket, COMPONENT);
+            encode_into(out, self.bucket.as_str(), COMPONENT);
             out.push('/');
         }
-        encode_into(&mut out, key.as_str(), PATH);
-        out
+        encode_into(out, key.as_str(), PATH);
     }
 
     /// The object's unsigned URL.
