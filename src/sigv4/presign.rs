@@ -8,9 +8,11 @@
 //! with it.
 
 use std::borrow::Cow;
+use std::io::Write as _;
 
 use super::canonical::{
-    canonical_headers, encode, is_header_name, is_header_value, sorted_query, COMPONENT,
+    canonical_headers, encode, encode_into, is_header_name, is_header_value, sorted_query,
+    COMPONENT,
 };
 use super::signing::{self, with_day_key, DayKey, ALGORITHM};
 use super::target::is_valid_region;
@@ -97,10 +99,9 @@ pub fn sign_query(
     }
     let mut amz_date = [0; 16];
     let amz_date = ctx.now.amz_date_into(&mut amz_date);
-    let secret = ctx.credentials.secret_access_key();
     let (region, service) = (ctx.region, ctx.service);
     Ok(with_day_key(
-        secret,
+        ctx.credentials,
         &amz_date[..8],
         region,
         service,
@@ -117,7 +118,10 @@ fn sign_with(
 ) -> SignedQuery {
     let headers =
         canonical_headers(std::iter::once(("host", req.host)).chain(req.headers.iter().copied()));
-    let expires = ctx.expires.seconds().to_string();
+    let mut expires = [0; 10];
+    let expires = decimal(ctx.expires.seconds(), &mut expires);
+    let mut signed_headers = String::with_capacity(3 * headers.signed.len());
+    encode_into(&mut signed_headers, &headers.signed, COMPONENT);
     let mut params: Vec<(Cow<'_, str>, Cow<'_, str>)> = Vec::with_capacity(req.query.len() + 6);
     params.extend(
         req.query
@@ -125,22 +129,16 @@ fn sign_with(
             .map(|(name, value)| (encode(name, COMPONENT), encode(value, COMPONENT))),
     );
     // The `X-Amz-*` names, the algorithm, the date and the expiry are
-    // unreserved characters only, and the memo keeps the scope encoded:
+    // unreserved characters only, and the memo keeps the credential encoded:
     // they are passed as they are instead of encoded again for every URL.
-    let credentials = ctx.credentials;
-    let access_key_id = encode(credentials.access_key_id(), COMPONENT);
-    let credential = [&access_key_id, "%2F", key.scope_query()].concat();
     params.extend([
         ("X-Amz-Algorithm".into(), ALGORITHM.into()),
-        ("X-Amz-Credential".into(), credential.into()),
+        ("X-Amz-Credential".into(), key.credential_query().into()),
         ("X-Amz-Date".into(), amz_date.into()),
-        ("X-Amz-Expires".into(), expires.as_str().into()),
-        (
-            "X-Amz-SignedHeaders".into(),
-            encode(&headers.signed, COMPONENT),
-        ),
+        ("X-Amz-Expires".into(), expires.into()),
+        ("X-Amz-SignedHeaders".into(), signed_headers.into()),
     ]);
-    if let Some(token) = credentials.session_token() {
+    if let Some(token) = ctx.credentials.session_token() {
         params.push(("X-Amz-Security-Token".into(), encode(token, COMPONENT)));
     }
     let mut query_string = sorted_query(params);
@@ -163,6 +161,17 @@ fn sign_with(
         signature,
         query_string,
     }
+}
+
+/// `n` in decimal, written into `buf` (no allocation).
+fn decimal(n: u32, buf: &mut [u8; 10]) -> &str {
+    let unused = {
+        let mut rest = &mut buf[..];
+        // Ten digits hold any u32: never an error.
+        let _ = write!(rest, "{n}");
+        rest.len()
+    };
+    std::str::from_utf8(&buf[..buf.len() - unused]).unwrap_or_default()
 }
 
 /// A pre-signed URL and when it stops working.

@@ -8,7 +8,7 @@ use hmac::{Hmac, Mac};
 use sha2::{Digest, Sha256};
 use zeroize::Zeroizing;
 
-use super::canonical;
+use super::{canonical, Credentials};
 
 /// The only algorithm this signer produces.
 pub const ALGORITHM: &str = "AWS4-HMAC-SHA256";
@@ -77,17 +77,18 @@ pub fn signature(signing_key: &[u8; 32], string_to_sign: &str) -> String {
     hex32(&hmac_sha256(signing_key, string_to_sign.as_bytes()))
 }
 
-/// One remembered derivation: (secret, date, region, service) → the HMAC
-/// already keyed with the signing key, and the credential scope.
+/// One remembered derivation: (credentials, date, region, service) → the
+/// HMAC already keyed with the signing key, and the credential scope.
 struct Memo {
+    access_key_id: String,
     secret: Zeroizing<String>,
     date_stamp: String,
     region: String,
     service: String,
     mac: HmacSha256,
     scope: String,
-    /// `scope` percent-encoded as a query value.
-    scope_query: String,
+    /// `access key id/scope` percent-encoded: the `X-Amz-Credential` value.
+    credential_query: String,
 }
 
 thread_local! {
@@ -115,9 +116,10 @@ impl DayKey<'_> {
         &self.0.scope
     }
 
-    /// The scope percent-encoded as a query value.
-    pub fn scope_query(&self) -> &str {
-        &self.0.scope_query
+    /// `access key id/scope` percent-encoded as a query value: the
+    /// `X-Amz-Credential` parameter.
+    pub fn credential_query(&self) -> &str {
+        &self.0.credential_query
     }
 
     /// The hex signature of `string_to_sign`: a clone of the keyed HMAC,
@@ -130,20 +132,22 @@ impl DayKey<'_> {
 }
 
 /// Runs `f` with the [`DayKey`] for these inputs, derived at most once per
-/// (secret, date, region, service) on this thread.
+/// (credentials, date, region, service) on this thread.
 pub fn with_day_key<T>(
-    secret: &str,
+    credentials: &Credentials,
     date_stamp: &str,
     region: &str,
     service: &str,
     f: impl FnOnce(&DayKey<'_>) -> T,
 ) -> T {
+    let (access_key_id, secret) = (credentials.access_key_id(), credentials.secret_access_key());
     LAST_KEY.with(|cell| {
         let mut slot = cell.borrow_mut();
         let stale = slot.as_ref().is_none_or(|m| {
             m.date_stamp != date_stamp
                 || m.region != region
                 || m.service != service
+                || m.access_key_id != access_key_id
                 || m.secret.as_str() != secret
         });
         if stale {
@@ -152,13 +156,15 @@ pub fn with_day_key<T>(
         let memo = slot.get_or_insert_with(|| {
             let key = Zeroizing::new(signing_key(secret, date_stamp, region, service));
             let scope = credential_scope(date_stamp, region, service);
+            let credential = [access_key_id, &scope].join("/");
             Memo {
+                access_key_id: access_key_id.to_owned(),
                 secret: Zeroizing::new(secret.to_owned()),
                 date_stamp: date_stamp.to_owned(),
                 region: region.to_owned(),
                 service: service.to_owned(),
                 mac: keyed(&*key),
-                scope_query: canonical::uri_encode(&scope),
+                credential_query: canonical::uri_encode(&credential),
                 scope,
             }
         });
@@ -190,7 +196,12 @@ mod tests {
             ("secret-a", "20261125", "us-east-1", "s3"),
         ];
         for (secret, date, region, service) in args {
-            let memoized = with_day_key(secret, date, region, service, |key| {
+            let credentials = Credentials::new("AK+ID", secret, None).unwrap();
+            let memoized = with_day_key(&credentials, date, region, service, |key| {
+                assert_eq!(
+                    key.credential_query(),
+                    format!("AK%2BID%2F{date}%2F{region}%2F{service}%2Faws4_request")
+                );
                 assert_eq!(
                     key.scope(),
                     format!("{date}/{region}/{service}/aws4_request")
