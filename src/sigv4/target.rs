@@ -48,7 +48,12 @@ impl Endpoint {
     /// # Errors
     /// [`SigV4Error::InvalidEndpoint`] naming what is wrong (never echoing the input).
     pub fn parse(input: &str) -> Result<Self, SigV4Error> {
-        let url = Url::parse(input.trim()).map_err(|e| {
+        let input = input.trim();
+        // The URL parser drops tabs and newlines anywhere: refused instead.
+        if input.bytes().any(|b| b.is_ascii_control()) {
+            return Err(SigV4Error::InvalidEndpoint("invalid host name"));
+        }
+        let url = Url::parse(input).map_err(|e| {
             SigV4Error::InvalidEndpoint(match e {
                 url::ParseError::InvalidPort => "port must be 1-65535",
                 url::ParseError::RelativeUrlWithoutBase => "must start with http:// or https://",
@@ -351,6 +356,7 @@ mod tests {
             "https://h#x",
             "https://h?",
             "https://:pw@h",
+            "https://h\n.example",
         ] {
             assert!(Endpoint::parse(bad).is_err(), "{bad}");
         }
