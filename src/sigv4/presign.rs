@@ -99,12 +99,12 @@ pub fn sign_query(
     }
     let mut amz_date = [0; 16];
     let amz_date = ctx.now.amz_date_into(&mut amz_date);
-    let (region, service) = (ctx.region, ctx.service);
+    let date_stamp = &amz_date[..8];
     Ok(with_day_key(
         ctx.credentials,
-        &amz_date[..8],
-        region,
-        service,
+        date_stamp,
+        ctx.region,
+        ctx.service,
         |key| sign_with(key, ctx, req, amz_date),
     ))
 }

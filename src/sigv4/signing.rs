@@ -38,7 +38,7 @@ fn hex_into(digest: &[u8; 32], out: &mut [u8; 64]) {
 }
 
 /// Lower-case hex of a 32-byte digest.
-pub fn hex32(digest: &[u8; 32]) -> String {
+fn hex32(digest: &[u8; 32]) -> String {
     let mut out = [0u8; 64];
     hex_into(digest, &mut out);
     // Hex digits are ASCII: never the empty fallback.
