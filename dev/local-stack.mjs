@@ -9,7 +9,8 @@
 //          between them and answers CORS for the demo origin, as a bucket
 //          CORS rule would.
 //   :8788  development token issuer: JWKS + Clerk-shaped session tokens
-//   :8789  demo page
+//   :8789  demo page (/) and the Uppy page (/uppy/, bundled here at start
+//          from npm's Uppy by dev/uppy/build.mjs)
 //   :8787  the Worker (`wrangler dev`)
 //
 // Ports and the state directory can be moved with WORKER_PORT, S3_PORT,
@@ -27,6 +28,7 @@ import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { exportJWK, generateKeyPair, importJWK, SignJWT } from "jose";
 import { samplePng } from "./sample-png.mjs";
+import { buildUppy } from "./uppy/build.mjs";
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..");
 const port = (name, fallback) => Number(process.env[name] ?? fallback);
@@ -184,7 +186,7 @@ async function startS3() {
         ...corsHeaders(origin),
         ...(allowed
           ? {
-              "Access-Control-Allow-Methods": "GET, HEAD, PUT",
+              "Access-Control-Allow-Methods": "GET, HEAD, PUT, POST",
               "Access-Control-Allow-Headers": req.headers["access-control-request-headers"] ?? "Content-Type",
               "Access-Control-Max-Age": "600",
             }
@@ -258,7 +260,8 @@ async function startIssuer() {
       }
       const now = Math.floor(Date.now() / 1000);
       const token = await new SignJWT({ azp: URLS.demo, sid: `sess_dev_${randomUUID().slice(0, 8)}`, sts: "active", v: 2 })
-        .setProtectedHeader({ alg: "RS256", kid: key.kid, typ: "JWT" })
+        // A Clerk session token's header: only session tokens are accepted.
+        .setProtectedHeader({ alg: "RS256", kid: key.kid, typ: "JWT", cat: "cl_B7d4PD111AAA" })
         .setSubject(sub)
         .setIssuer(URLS.issuer)
         .setIssuedAt(now)
@@ -275,13 +278,24 @@ async function startIssuer() {
   await new Promise((r) => server.listen(PORTS.issuer, HOST, r));
 }
 
-// ---------------------------------------------------------------- demo page
+// ------------------------------------------------------- demo + Uppy pages
 async function startDemo() {
-  const page = readFileSync(join(ROOT, "dev/demo/index.html"), "utf8");
+  const config = JSON.stringify({ worker: URLS.worker, issuer: URLS.issuer });
+  const html = (file) => readFileSync(join(ROOT, file), "utf8").replace("__CONFIG__", config);
+  const bundle = await buildUppy(); // dev/uppy/main.js + Uppy's CSS, from node_modules
+  const files = {
+    "/": ["text/html; charset=utf-8", html("dev/demo/index.html")],
+    "/uppy/": ["text/html; charset=utf-8", html("dev/uppy/index.html")],
+    "/uppy/uppy.js": ["text/javascript; charset=utf-8", bundle["uppy.js"]],
+    "/uppy/uppy.css": ["text/css; charset=utf-8", bundle["uppy.css"]],
+  };
+  files["/index.html"] = files["/"];
+  files["/uppy"] = files["/uppy/"];
   const server = http.createServer((req, res) => {
-    if (req.url === "/" || req.url === "/index.html") {
-      res.writeHead(200, { "Content-Type": "text/html; charset=utf-8", "Cache-Control": "no-store" });
-      res.end(page.replace("__CONFIG__", JSON.stringify({ worker: URLS.worker, issuer: URLS.issuer })));
+    const file = files[new URL(req.url, URLS.demo).pathname];
+    if (file && (req.method === "GET" || req.method === "HEAD")) {
+      res.writeHead(200, { "Content-Type": file[0], "Cache-Control": "no-store" });
+      res.end(req.method === "HEAD" ? undefined : file[1]);
       return;
     }
     res.writeHead(404);
@@ -327,6 +341,7 @@ async function main() {
 ==> local stack ready (development only; Ctrl-C stops everything)
     Worker      ${URLS.worker}   (wrangler dev; try ${URLS.worker}/healthz)
     demo page   ${URLS.demo}   <- open this in a browser
+    Uppy page   ${URLS.demo}/uppy/   (Uppy's Dashboard + @uppy/aws-s3, PUT or POST)
     local S3    ${URLS.s3}   (s3s-fs: signed requests verified; public reads; bucket ${ENV.S3_BUCKET})
     issuer      ${URLS.issuer}   (JWKS at /.well-known/jwks.json; a token: ${URLS.issuer}/token?sub=user_demo)
     data        ${STATE}

@@ -21,7 +21,8 @@ use rsa::{BigUint, RsaPrivateKey};
 use sha2::Sha256;
 
 use upload_signer::auth::jwks::{KeySet, RsaPublicKey};
-use upload_signer::auth::verify::{verify_token, ClaimRules, SignatureVerifier, UserId};
+use upload_signer::auth::token::{SignatureVerifier, SESSION_CATEGORIES};
+use upload_signer::auth::verify::{verify_token, ClaimRules, UserId};
 use upload_signer::config::{storage_config, StorageConfig};
 use upload_signer::sigv4::canonical::{
     canonical_headers, canonical_query, is_header_value, uri_encode, uri_encode_path,
@@ -90,8 +91,14 @@ pub(crate) fn upload_body(data: &[u8]) {
         return;
     };
     let user = UserId::new("user_fuzz").unwrap();
-    let resp = signed_upload(&upload, &user, storage(), UtcTime::from_unix_seconds(NOW))
-        .expect("a validated upload always signs");
+    let resp = signed_upload(
+        &upload,
+        &user,
+        storage(),
+        UtcTime::from_unix_seconds(NOW),
+        None,
+    )
+    .expect("a validated upload always signs");
     let json: serde_json::Value = serde_json::from_str(&resp.body).unwrap();
     let key = json["data"]["key"].as_str().unwrap();
     let scope = format!("user-uploads/user_fuzz/{}/", upload.type_name);
@@ -183,7 +190,8 @@ impl SignatureVerifier for AcceptAnySignature {
 /// - anything else: as 2, with a verifier that accepts any signature, so
 ///   parsing and every claim check see arbitrary JSON at full speed.
 ///
-/// Any accepted token must carry a valid user id and not be expired.
+/// Any accepted token must be a session's (`typ`, `cat`, `sid`, no machine
+/// `sub`), carry a valid user id and not be expired.
 /// Returns whether the token was accepted.
 pub(crate) fn jwt(data: &[u8]) -> bool {
     let Some((&mode, rest)) = data.split_first() else {
@@ -243,7 +251,15 @@ pub(crate) fn jwt(data: &[u8]) -> bool {
     };
     let (header, claims) = (part(0), part(1));
     assert_eq!(header["alg"], "RS256");
-    assert!(header.get("crit").is_none());
+    assert!(header.get("crit").is_none_or(serde_json::Value::is_null));
+    assert!(
+        matches!(header.get("typ"), None | Some(serde_json::Value::Null)) || header["typ"] == "JWT"
+    );
+    if let Some(cat) = header.get("cat").and_then(serde_json::Value::as_str) {
+        assert!(SESSION_CATEGORIES.contains(&cat), "category {cat}");
+    }
+    assert!(claims["sid"].as_str().is_some_and(|sid| !sid.is_empty()));
+    assert!(!session.user_id.as_str().starts_with("mch_"));
     assert_eq!(claims["sub"].as_str(), Some(session.user_id.as_str()));
     assert_eq!(claims["iss"], "https://clerk.example.test");
     assert_eq!(claims["azp"], "https://app.example.test");

@@ -15,7 +15,7 @@
 #   6. API fuzzing: Schemathesis against `wrangler dev` (the run command's
 #      stack) from docs/openapi.yaml, bounded to ~60 s (scripts/api-fuzz.sh)
 #   7. the browser test: the whole local stack (the run command's) driven
-#      through the demo page in Debian's Chromium (tests/e2e/browser)
+#      through the demo and Uppy pages in Debian's Chromium (tests/e2e/browser)
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 root=$PWD
@@ -60,5 +60,5 @@ step "Miniflare end-to-end suite"
 step "API fuzzing: Schemathesis against wrangler dev (docs/openapi.yaml)"
 scripts/api-fuzz.sh
 
-step "browser test: local stack + demo page in Chromium (screenshot: tests/e2e/artifacts/demo.png)"
+step "browser test: local stack + demo and Uppy pages in Chromium (screenshots: tests/e2e/artifacts/)"
 (cd tests/e2e && npm run test:browser)

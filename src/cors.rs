@@ -1,4 +1,4 @@
-//! CORS for the upload route (SPEC §9), applied to every response of the
+//! CORS for the upload route (docs/spec.md §9), applied to every response of the
 //! route — errors included — so a browser can read why it was refused.
 
 use crate::config::Cors;

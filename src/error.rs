@@ -28,6 +28,12 @@ pub enum AppError {
     ContentTypeMismatch,
     InvalidSize,
     FileTooLarge,
+    /// `method` is not `"PUT"` or `"POST"` (docs/spec.md §11).
+    InvalidMethod,
+    /// `method` is not in `UPLOAD_METHODS`.
+    UnsupportedMethod,
+    /// A PUT without `size` while `UPLOAD_REQUIRE_SIZE=true`.
+    SizeRequired,
     /// `token_sent`: a non-empty bearer token or `__session` cookie was presented.
     Unauthorized {
         token_sent: bool,
@@ -62,7 +68,10 @@ impl AppError {
             | Self::UnsupportedFileType
             | Self::ContentTypeMismatch
             | Self::InvalidSize
-            | Self::FileTooLarge => 400,
+            | Self::FileTooLarge
+            | Self::InvalidMethod
+            | Self::UnsupportedMethod
+            | Self::SizeRequired => 400,
             Self::Unauthorized { .. } => 401,
             Self::NotFound => 404,
             Self::MethodNotAllowed { .. } => 405,
@@ -86,6 +95,9 @@ impl AppError {
             Self::ContentTypeMismatch => "content_type_mismatch",
             Self::InvalidSize => "invalid_size",
             Self::FileTooLarge => "file_too_large",
+            Self::InvalidMethod => "invalid_method",
+            Self::UnsupportedMethod => "unsupported_method",
+            Self::SizeRequired => "size_required",
             Self::Unauthorized { .. } => "unauthorized",
             Self::NotFound => "not_found",
             Self::MethodNotAllowed { .. } => "method_not_allowed",
@@ -111,6 +123,9 @@ impl AppError {
             Self::ContentTypeMismatch => "contentType does not match the file extension",
             Self::InvalidSize => "size must be a positive integer",
             Self::FileTooLarge => "File is larger than this upload type allows",
+            Self::InvalidMethod => "method must be \"PUT\" or \"POST\"",
+            Self::UnsupportedMethod => "This upload method is not enabled",
+            Self::SizeRequired => "size is required for PUT uploads",
             Self::Unauthorized { .. } => "Authentication required",
             Self::NotFound => "Not found",
             Self::MethodNotAllowed { .. } => "Method not allowed",
@@ -124,7 +139,7 @@ impl AppError {
         }
     }
 
-    /// The error as a response: SPEC's JSON shape plus the headers the error
+    /// The error as a response: the spec's JSON shape plus the headers the error
     /// class requires (`Allow`, `WWW-Authenticate`, `Retry-After`).
     pub fn to_response(&self) -> ApiResponse {
         let body = ErrorBody {
@@ -162,7 +177,7 @@ mod tests {
 
     #[test]
     fn spec_status_code_table() {
-        // SPEC §3, row by row.
+        // docs/spec.md §3, row by row.
         let table: &[(AppError, u16, &str)] = &[
             (AppError::InvalidJson, 400, "invalid_json"),
             (AppError::MissingParameters, 400, "missing_parameters"),
@@ -172,6 +187,10 @@ mod tests {
             (AppError::ContentTypeMismatch, 400, "content_type_mismatch"),
             (AppError::InvalidSize, 400, "invalid_size"),
             (AppError::FileTooLarge, 400, "file_too_large"),
+            // docs/spec.md §11.
+            (AppError::InvalidMethod, 400, "invalid_method"),
+            (AppError::UnsupportedMethod, 400, "unsupported_method"),
+            (AppError::SizeRequired, 400, "size_required"),
             (
                 AppError::Unauthorized { token_sent: false },
                 401,

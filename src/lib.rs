@@ -11,7 +11,6 @@ pub mod auth;
 pub mod config;
 pub mod cors;
 pub mod error;
-pub mod json;
 pub mod log;
 pub mod ratelimit;
 pub mod response;
@@ -81,7 +80,7 @@ async fn fetch(
 }
 
 /// The upload route — POST, preflight, and 405 for other methods — with CORS
-/// on every answer (SPEC §9).
+/// on every answer (docs/spec.md §9).
 #[cfg(target_arch = "wasm32")]
 async fn upload_route(
     route: Result<Route, AppError>,
@@ -115,7 +114,7 @@ async fn upload_route(
     resp
 }
 
-/// `POST /api/v1/s3/generatePreSignedURL`, in SPEC §3's order: authentication
+/// `POST /api/v1/s3/generatePreSignedURL`, in docs/spec.md §3's order: authentication
 /// (401/503) → rate limit (429) → body (415/413/400) → signing (500). Every
 /// response after the rate-limit step carries the `RateLimit` headers; body
 /// errors spend budget too.
@@ -169,9 +168,19 @@ async fn sign_request(
         AppError::ServerError
     })?;
     let upload = upload::validate(&body, policy)?;
+    let methods = settings.methods.as_ref().map_err(|err| {
+        edge::log_setting_error(*err);
+        AppError::ServerError
+    })?;
+    methods.check(&upload)?;
     let storage = settings.storage.as_ref().map_err(|err| {
         edge::log_setting_error(*err);
         AppError::UrlGenerationFailed
     })?;
-    upload::signed_upload(&upload, user, storage, now)
+    let id = if upload.unique_keys {
+        Some(upload::UploadId::random().map_err(|_| AppError::ServerError)?)
+    } else {
+        None
+    };
+    upload::signed_upload(&upload, user, storage, now, id.as_ref())
 }

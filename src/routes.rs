@@ -147,7 +147,7 @@ mod tests {
 
     #[test]
     fn json_content_type() {
-        // Any charset parameter is fine (SPEC §2); the body is read as UTF-8.
+        // Any charset parameter is fine (docs/spec.md §2); the body is read as UTF-8.
         assert!(check_json_content_type(Some("application/json; charset=latin1")).is_ok());
         assert!(check_json_content_type(Some("application/json")).is_ok());
         assert!(check_json_content_type(Some("Application/JSON; charset=UTF-8")).is_ok());

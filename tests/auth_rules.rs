@@ -1,20 +1,16 @@
-//! Clerk token verification rules and the attack corpus (SPEC §6, §9), with a
-//! fixed clock and real RSA keys (tests/fixtures/keys, test-only). Tokens are
-//! minted here with the `rsa` crate, independently of the code under test;
-//! the same crate stands in for WebCrypto as the signature verifier.
+//! Clerk token verification rules and the attack corpus (docs/spec.md §6,
+//! §9), with a fixed clock and real RSA keys (tests/fixtures/keys,
+//! test-only). Tokens are minted by tests/support/tokens.rs with the `rsa`
+//! crate, independently of the code under test; the same crate stands in for
+//! WebCrypto as the signature verifier. Which kinds of Clerk token are
+//! refused: tests/auth_session_only.rs.
 
 // Test code: a failed unwrap is a failed test, with its message.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-use std::path::Path;
-
-use base64ct::{Base64UrlUnpadded, Encoding};
 use hmac::{Hmac, Mac};
 use rsa::pkcs1v15::SigningKey;
-use rsa::pkcs8::DecodePrivateKey;
 use rsa::signature::{SignatureEncoding, Signer};
-use rsa::traits::PublicKeyParts;
-use rsa::RsaPrivateKey;
 use serde_json::{json, Value};
 use sha2::Sha256;
 
@@ -25,107 +21,10 @@ use upload_signer::time::UtcTime;
 
 #[path = "../fuzz/harness.rs"]
 mod harness;
+#[path = "support/tokens.rs"]
+mod tokens;
 use harness::{block_on, PureRustVerifier};
-
-/// 2026-11-25T10:00:00Z, the fixed "now" of every test here.
-const NOW: u64 = 1_795_600_800;
-const ISSUER: &str = "https://clerk.example.test";
-const APP: &str = "https://app.example.test";
-
-fn fixture(name: &str) -> String {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("tests/fixtures/keys")
-        .join(name);
-    std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
-}
-
-fn private_key(name: &str) -> RsaPrivateKey {
-    RsaPrivateKey::from_pkcs8_pem(&fixture(&format!("{name}.key.pem"))).unwrap()
-}
-
-fn b64(bytes: &[u8]) -> String {
-    Base64UrlUnpadded::encode_string(bytes)
-}
-
-fn b64_json(v: &Value) -> String {
-    b64(v.to_string().as_bytes())
-}
-
-/// `header.claims.signature`, RS256-signed by `signer`.
-fn mint_with(header: &Value, claims: &Value, signer: &RsaPrivateKey) -> String {
-    let input = format!("{}.{}", b64_json(header), b64_json(claims));
-    let sig = SigningKey::<Sha256>::new(signer.clone()).sign(input.as_bytes());
-    format!("{input}.{}", b64(&sig.to_bytes()))
-}
-
-fn header(kid: &str) -> Value {
-    json!({ "alg": "RS256", "typ": "JWT", "kid": kid })
-}
-
-/// Clerk-shaped claims valid at NOW.
-fn claims() -> Value {
-    json!({
-        "sub": "user_2abcDEF123",
-        "iss": ISSUER,
-        "azp": APP,
-        "sid": "sess_123",
-        "sts": "active",
-        "v": 2,
-        "iat": NOW - 10,
-        "nbf": NOW - 10,
-        "exp": NOW + 50,
-    })
-}
-
-fn with(mut base: Value, changes: &[(&str, Value)]) -> Value {
-    for (k, v) in changes {
-        if v.is_null() {
-            base.as_object_mut().unwrap().remove(*k);
-        } else {
-            base[*k] = v.clone();
-        }
-    }
-    base
-}
-
-fn mint(claims: &Value) -> String {
-    mint_with(&header("test-a"), claims, &private_key("test-a"))
-}
-
-fn jwk(kid: &str, key: &RsaPrivateKey) -> Value {
-    json!({
-        "kty": "RSA", "use": "sig", "alg": "RS256", "kid": kid,
-        "n": b64(&key.n().to_bytes_be()), "e": b64(&key.e().to_bytes_be()),
-    })
-}
-
-/// The issuer's JWKS: test-a (2048) and a weak 1024-bit key.
-fn keys() -> KeySet {
-    let doc = json!({ "keys": [jwk("test-a", &private_key("test-a")), jwk("weak", &private_key("test-weak1024"))] });
-    KeySet::from_jwks_json(&doc.to_string()).unwrap()
-}
-
-fn strict_rules() -> ClaimRules {
-    ClaimRules {
-        issuer: Some(ISSUER.into()),
-        authorized_parties: Some(vec![APP.into(), "https://other.example.test".into()]),
-        leeway_seconds: 5,
-    }
-}
-
-fn check_at(token: &str, rules: &ClaimRules, now: u64) -> Result<Session, AuthError> {
-    block_on(verify_token(
-        token,
-        &keys(),
-        &PureRustVerifier,
-        rules,
-        UtcTime::from_unix_seconds(now),
-    ))
-}
-
-fn check(token: &str) -> Result<Session, AuthError> {
-    check_at(token, &strict_rules(), NOW)
-}
+use tokens::*;
 
 #[test]
 fn valid_token_yields_its_subject() {
@@ -195,25 +94,123 @@ fn time_claims_are_numeric_dates() {
     )))
     .unwrap();
     assert_eq!(session.expires_at, UtcTime::from_unix_seconds(NOW + 50));
-    // Past 9999-12-31 either way (i64::MIN once overflowed `abs`), beyond
-    // i64, or not a number at all: malformed.
+    // Outside chrono's dates (about ±262,000 years) either way, beyond i64,
+    // `null`, or not a number at all: malformed.
     for bad in [
-        json!(253_402_300_800u64),
-        json!(-253_402_300_800i64),
+        json!(9_000_000_000_000_i64),
+        json!(-9_000_000_000_000_i64),
         json!(i64::MIN),
+        json!(i64::MAX),
         json!(u64::MAX),
         json!(1e300),
+        json!(-1e300),
+        json!(Value::Null),
+        json!("1795600800"),
         json!(true),
         json!([NOW]),
     ] {
         for name in ["exp", "nbf", "iat"] {
-            assert_eq!(
-                check(&mint(&with(claims(), &[(name, bad.clone())]))),
-                Err(AuthError::Malformed),
-                "{name}: {bad}"
-            );
+            let mut c = claims();
+            c[name] = bad.clone();
+            assert_eq!(check(&mint(&c)), Err(AuthError::Malformed), "{name}: {bad}");
         }
     }
+}
+
+#[test]
+fn dates_at_the_ends_of_chrono_do_not_panic() {
+    let first = chrono::DateTime::<chrono::Utc>::MIN_UTC.timestamp();
+    let last = chrono::DateTime::<chrono::Utc>::MAX_UTC.timestamp();
+    // A far-future `exp` is valid (the session's end as late as UtcTime goes).
+    let session = check(&mint(&with(claims(), &[("exp", json!(last))]))).unwrap();
+    assert!(session.expires_at > UtcTime::from_unix_seconds(NOW + 365 * 24 * 3600));
+    // `nbf` and `iat` at the first date: long past, so valid.
+    for name in ["nbf", "iat"] {
+        assert!(
+            check(&mint(&with(claims(), &[(name, json!(first))]))).is_ok(),
+            "{name}"
+        );
+    }
+    // At the last date: in the future.
+    assert_eq!(
+        check(&mint(&with(claims(), &[("nbf", json!(last))]))),
+        Err(AuthError::NotYetValid)
+    );
+    assert_eq!(
+        check(&mint(&with(claims(), &[("iat", json!(last))]))),
+        Err(AuthError::IssuedInFuture)
+    );
+    assert_eq!(
+        check(&mint(&with(claims(), &[("exp", json!(first))]))),
+        Err(AuthError::Expired)
+    );
+    // The largest leeway near either end.
+    let lenient = ClaimRules {
+        leeway_seconds: u32::MAX,
+        ..strict_rules()
+    };
+    for (name, at) in [("nbf", first), ("nbf", last), ("exp", last), ("exp", first)] {
+        let _ = check_at(&mint(&with(claims(), &[(name, json!(at))])), &lenient, NOW);
+    }
+}
+
+#[test]
+fn repeated_members_are_malformed() {
+    let key = private_key("test-a");
+    let body = claims().to_string();
+    let body = body.trim_end_matches('}');
+    for extra in [
+        r#","sub":"user_victim""#,
+        r#","exp":9999999999"#,
+        r#","sid":"sess_9""#,
+    ] {
+        let token = mint_raw(
+            &header("test-a").to_string(),
+            &format!("{body}{extra}}}"),
+            &key,
+        );
+        assert_eq!(check(&token), Err(AuthError::Malformed), "{extra}");
+    }
+    let head = header("test-a").to_string();
+    let head = head.trim_end_matches('}');
+    for extra in [
+        r#","kid":"test-a""#,
+        r#","alg":"RS256""#,
+        r#","cat":"cl_B7d4PD111AAA""#,
+        r#","typ":"JWT""#,
+    ] {
+        let token = mint_raw(&format!("{head}{extra}}}"), &claims().to_string(), &key);
+        assert_eq!(check(&token), Err(AuthError::Malformed), "{extra}");
+    }
+}
+
+#[test]
+fn lone_surrogates_are_malformed() {
+    let key = private_key("test-a");
+    let body = claims().to_string();
+    let body = body.trim_end_matches('}');
+    for extra in [r#","name":"\ud800""#, r#","o2":{"x":"\udc00"}"#] {
+        let token = mint_raw(
+            &header("test-a").to_string(),
+            &format!("{body}{extra}}}"),
+            &key,
+        );
+        assert_eq!(check(&token), Err(AuthError::Malformed), "{extra}");
+    }
+    let head = header("test-a").to_string();
+    let token = mint_raw(
+        &format!(r#"{},"x":"\ud800"}}"#, head.trim_end_matches('}')),
+        &claims().to_string(),
+        &key,
+    );
+    assert_eq!(check(&token), Err(AuthError::Malformed));
+    // A pair is fine.
+    let token = mint_raw(
+        &header("test-a").to_string(),
+        &format!(r#"{body},"name":"\ud83d\ude00"}}"#),
+        &key,
+    );
+    assert!(check(&token).is_ok());
 }
 
 #[test]
@@ -233,6 +230,8 @@ fn header_fields_have_their_registered_types() {
         json!({"alg": 256}),
         json!({"alg": null}),
         json!({"cty": "JWT"}),
+        json!({"cat": 111}),
+        json!({"x5t": "short"}),
     ] {
         assert_eq!(
             check(&with_header(bad.clone())),
@@ -243,6 +242,7 @@ fn header_fields_have_their_registered_types() {
     for fine in [
         json!({"cty": "json"}),
         json!({"typ": null}),
+        json!({"cat": null}),
         json!({"x5u": "https://x"}),
     ] {
         assert!(check(&with_header(fine.clone())).is_ok(), "{fine}");
@@ -345,9 +345,10 @@ fn unlisted_azp() {
             "{azp}"
         );
     }
+    // A claim of the wrong type is malformed.
     assert_eq!(
         check(&mint(&with(claims(), &[("azp", json!(7))]))),
-        Err(AuthError::WrongAuthorizedParty)
+        Err(AuthError::Malformed)
     );
 }
 
@@ -395,7 +396,7 @@ fn sub_with_slash_or_dots() {
     }
     assert_eq!(
         check(&mint(&with(claims(), &[("sub", json!(42))]))),
-        Err(AuthError::InvalidSubject)
+        Err(AuthError::Malformed)
     );
 }
 

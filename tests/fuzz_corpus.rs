@@ -65,3 +65,23 @@ fn jwt_valid_seeds_are_accepted() {
 fn canonical_inputs() {
     replay("canonical", harness::canonical);
 }
+
+/// The seeds of Clerk's other token kinds are refused, its session shapes
+/// accepted: fuzzing starts on both sides of the session-only rules.
+#[test]
+fn jwt_token_kind_seeds() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("fuzz/corpus/jwt");
+    for (seed, accepted) in [
+        ("session-v2-claims", true),
+        ("nbf-at-chrono-min", true),
+        ("oauth-access-token", false),
+        ("m2m-token", false),
+        ("jwt-template", false),
+        ("no-sid", false),
+        ("repeated-sub", false),
+        ("lone-surrogate", false),
+    ] {
+        let data = std::fs::read(dir.join(seed)).unwrap();
+        assert_eq!(harness::jwt(&data), accepted, "{seed}");
+    }
+}

@@ -106,7 +106,7 @@ proptest! {
                            // makes sure plenty are accepted)
         };
         let user = UserId::new(&sub).unwrap();
-        let resp = signed_upload(&upload, &user, &storage(prefix), UtcTime::from_unix_seconds(1_790_000_000)).unwrap();
+        let resp = signed_upload(&upload, &user, &storage(prefix), UtcTime::from_unix_seconds(1_790_000_000), None).unwrap();
         let json: serde_json::Value = serde_json::from_str(&resp.body).unwrap();
         let data = &json["data"];
         let key = data["key"].as_str().unwrap();

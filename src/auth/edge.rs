@@ -1,17 +1,19 @@
 //! Authentication at the edge: headers → token → settings → keys (PEM, or
-//! the cached JWKS) → WebCrypto signature → claims (SPEC §3's 401/503 step).
+//! the cached JWKS) → WebCrypto signature → claims (docs/spec.md §3: the 401/503 step).
 
 use std::cell::RefCell;
 use std::rc::Rc;
 
+use sha2::{Digest, Sha256};
 use worker::{Env, Headers};
 
 use super::extract::extract_token;
 use super::jwks::KeySet;
-use super::token_cache::{verify_cached, TokenCache};
-use super::verify::{parse_token, verify_parsed, Session};
+use super::token::ParsedToken;
+use super::verified_tokens::{verify_cached, VerifiedTokens};
+use super::verify::{verify_parsed, Session};
 use super::webcrypto::WebCryptoVerifier;
-use super::{cache, AuthError};
+use super::{jwks_store, AuthError};
 use crate::config::{self, KeySource, SettingError};
 use crate::error::AppError;
 use crate::log;
@@ -21,7 +23,7 @@ thread_local! {
     /// The parsed `CLERK_JWT_KEY`, with the PEM it came from.
     static PEM_KEYS: RefCell<Option<(String, Rc<KeySet>)>> = const { RefCell::new(None) };
     /// Tokens that passed full verification in this isolate.
-    static VERIFIED: Rc<RefCell<TokenCache>> = Rc::new(RefCell::new(TokenCache::default()));
+    static VERIFIED: Rc<RefCell<VerifiedTokens>> = Rc::new(RefCell::new(VerifiedTokens::default()));
 }
 
 fn pem_keys(pem: &str) -> Result<Rc<KeySet>, AuthError> {
@@ -77,12 +79,12 @@ pub async fn authenticate(
     let settings = all.auth.as_ref().map_err(|err| setting_error(*err))?;
     // The identity of the key source, so a cached verification counts only for it.
     let source = match &settings.keys {
-        KeySource::Pem(pem) => format!("pem:{}", crate::sigv4::signing::sha256_hex(pem.as_bytes())),
+        KeySource::Pem(pem) => format!("pem:{}", hex::encode(Sha256::digest(pem))),
         KeySource::JwksUrl(url) => format!("jwks:{url}"),
     };
     let verify = async || -> Result<Session, AuthError> {
         // Cheap structural checks before any key I/O.
-        let parsed = parse_token(token)?;
+        let parsed = ParsedToken::parse(token)?;
         let keys = match &settings.keys {
             KeySource::Pem(pem) => pem_keys(pem)?,
             KeySource::JwksUrl(url) => {
@@ -90,11 +92,11 @@ pub async fn authenticate(
                     log::error("binding_missing", &[("binding", config::JWKS_CACHE)]);
                     AuthError::KeysUnavailable
                 })?;
-                cache::keys_for(&kv, url, parsed.kid(), now).await?
+                jwks_store::keys_for(&kv, url, parsed.kid(), now).await?
             }
         };
         let key = keys.find(parsed.kid()).ok_or(AuthError::UnknownKey)?;
-        verify_parsed(&parsed, key, &WebCryptoVerifier, &settings.rules, now).await
+        verify_parsed(parsed, key, &WebCryptoVerifier, &settings.rules, now).await
     };
     let verified = VERIFIED.with(Rc::clone);
     verify_cached(&verified, &source, token, &settings.rules, now, verify)

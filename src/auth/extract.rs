@@ -1,4 +1,4 @@
-//! Where the session token comes from (SPEC §2, §9): `Authorization: Bearer`
+//! Where the session token comes from (docs/spec.md §2, §9): `Authorization: Bearer`
 //! first; the `__session` cookie (Clerk's same-origin convention) only when no
 //! `Authorization` header is present at all, so a bad header is never rescued
 //! by a cookie.

@@ -1,16 +1,20 @@
 //! Verification keys: a JWKS document (`CLERK_JWKS_URL`) or one PEM public
-//! key (`CLERK_JWT_KEY`), reduced to the RSA keys we accept (SPEC §6, §9).
+//! key (`CLERK_JWT_KEY`), reduced to the RSA keys we accept (docs/spec.md §6, §9).
 //!
 //! Keys are filtered one by one: a key that is not RSA, not for signatures,
-//! declared for another algorithm, without a `kid`, or outside 2048–8192 bits
-//! is left out, so a token naming it finds no key and gets 401. The upper
-//! bound keeps one forged token from costing a huge modular exponentiation.
-
-use std::borrow::Cow;
+//! declared for another algorithm, without a `kid`, with members of the wrong
+//! type, or outside 2048–8192 bits is left out, so a token naming it finds no
+//! key and gets 401. The upper bound keeps one forged token from costing a
+//! huge modular exponentiation. The JWKS is read by serde (each key from its
+//! own JSON text, so a repeated member is refused); the PEM's DER by `spki`
+//! and `pkcs1`. The PEM armour itself is read here, leniently (any line
+//! length, spaces, literal `\n`): the `pem-rfc7468` reader wants RFC 7468's
+//! strict 64-column lines, which keys pasted into settings often lack.
 
 use base64ct::{Base64, Base64UrlUnpadded, Encoding};
-
-use crate::json::{self, Value};
+use serde::Deserialize;
+use serde_json::value::RawValue;
+use spki::{ObjectIdentifier, SubjectPublicKeyInfoRef};
 
 /// Smallest modulus accepted.
 pub const MIN_RSA_BITS: usize = 2048;
@@ -69,12 +73,15 @@ impl RsaPublicKey {
 /// Why one key was left out (logged, never sent to clients).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum KeyError {
-    Size { bits: usize },
+    Size {
+        bits: usize,
+    },
     Exponent,
     NotRsa,
     NotForSignatures,
     OtherAlgorithm,
     MissingKid,
+    /// A member of the wrong type, or `n`/`e` missing or not base64url.
     Encoding,
 }
 
@@ -103,17 +110,21 @@ impl KeySet {
     /// [`KeySetError::MalformedJwks`] if it is not `{"keys": [...]}`.
     /// Individual unusable keys are skipped, not errors.
     pub fn from_jwks_json(json: &str) -> Result<Self, KeySetError> {
-        let doc = json::parse_str(json).map_err(|_| KeySetError::MalformedJwks)?;
-        let keys = doc
-            .get("keys")
-            .and_then(Value::as_array)
-            .ok_or(KeySetError::MalformedJwks)?;
+        #[derive(Deserialize)]
+        struct Document<'a> {
+            #[serde(borrow)]
+            keys: Vec<&'a RawValue>,
+        }
+        let doc: Document<'_> =
+            serde_json::from_str(json).map_err(|_| KeySetError::MalformedJwks)?;
         let mut set = Self::default();
-        for raw in keys {
-            let kid = raw.get("kid").and_then(Value::as_str).map(Cow::into_owned);
-            match jwk_to_key(raw) {
-                Ok(key) => set.keys.push(key),
-                Err(why) => set.skipped.push((kid, why)),
+        for raw in doc.keys {
+            match serde_json::from_str::<Jwk>(raw.get()) {
+                Ok(jwk) => match jwk.to_key() {
+                    Ok(key) => set.keys.push(key),
+                    Err(why) => set.skipped.push((jwk.kid, why)),
+                },
+                Err(_) => set.skipped.push((None, KeyError::Encoding)),
             }
         }
         Ok(set)
@@ -128,13 +139,14 @@ impl KeySet {
     pub fn from_pem(pem: &str) -> Result<Self, KeySetError> {
         let pem = pem.replace("\\n", "\n");
         let (label, der) = pem_body(&pem).ok_or(KeySetError::MalformedPem)?;
-        let (n, e) = match label {
-            "PUBLIC KEY" => der::spki_rsa(&der),
-            "RSA PUBLIC KEY" => der::pkcs1_rsa(&der),
+        let rsa = match label {
+            "PUBLIC KEY" => spki_rsa(&der),
+            "RSA PUBLIC KEY" => pkcs1::RsaPublicKey::try_from(der.as_slice()).ok(),
             _ => None,
         }
         .ok_or(KeySetError::MalformedPem)?;
-        let key = RsaPublicKey::new(None, n, e).map_err(KeySetError::BadKey)?;
+        let key = RsaPublicKey::new(None, rsa.modulus.as_bytes(), rsa.public_exponent.as_bytes())
+            .map_err(KeySetError::BadKey)?;
         Ok(Self {
             keys: vec![key],
             skipped: Vec::new(),
@@ -160,40 +172,59 @@ impl KeySet {
     }
 }
 
-fn jwk_to_key(jwk: &Value<'_>) -> Result<RsaPublicKey, KeyError> {
-    // A member that is present, even as `null`, must have the right value.
-    let field = |name: &str| jwk.get(name).and_then(Value::as_str);
-    if field("kty").as_deref() != Some("RSA") {
-        return Err(KeyError::NotRsa);
-    }
-    if jwk.get("use").is_some() && field("use").as_deref() != Some("sig") {
-        return Err(KeyError::NotForSignatures);
-    }
-    if let Some(ops) = jwk.get("key_ops") {
-        let verifies = ops.as_array().is_some_and(|ops| {
-            ops.iter()
-                .any(|op| op.as_str().as_deref() == Some("verify"))
-        });
-        if !verifies {
+/// One JWKS member; `null` counts as absent.
+#[derive(Deserialize)]
+struct Jwk {
+    kty: Option<String>,
+    #[serde(rename = "use")]
+    usage: Option<String>,
+    key_ops: Option<Vec<String>>,
+    alg: Option<String>,
+    kid: Option<String>,
+    n: Option<String>,
+    e: Option<String>,
+}
+
+impl Jwk {
+    fn to_key(&self) -> Result<RsaPublicKey, KeyError> {
+        if self.kty.as_deref() != Some("RSA") {
+            return Err(KeyError::NotRsa);
+        }
+        if self.usage.as_deref().is_some_and(|u| u != "sig")
+            || self
+                .key_ops
+                .as_ref()
+                .is_some_and(|ops| !ops.iter().any(|op| op == "verify"))
+        {
             return Err(KeyError::NotForSignatures);
         }
+        if self.alg.as_deref().is_some_and(|alg| alg != "RS256") {
+            return Err(KeyError::OtherAlgorithm);
+        }
+        let kid = self
+            .kid
+            .as_ref()
+            .filter(|k| !k.is_empty())
+            .ok_or(KeyError::MissingKid)?;
+        let decode = |v: &Option<String>| {
+            v.as_deref()
+                .and_then(|v| Base64UrlUnpadded::decode_vec(v.trim_end_matches('=')).ok())
+                .ok_or(KeyError::Encoding)
+        };
+        RsaPublicKey::new(Some(kid.clone()), &decode(&self.n)?, &decode(&self.e)?)
     }
-    if jwk.get("alg").is_some() && field("alg").as_deref() != Some("RS256") {
-        return Err(KeyError::OtherAlgorithm);
+}
+
+/// rsaEncryption, 1.2.840.113549.1.1.1.
+const RSA_ENCRYPTION: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.113549.1.1.1");
+
+/// The PKCS#1 key inside a `SubjectPublicKeyInfo` holding an rsaEncryption key.
+fn spki_rsa(der: &[u8]) -> Option<pkcs1::RsaPublicKey<'_>> {
+    let spki = SubjectPublicKeyInfoRef::try_from(der).ok()?;
+    if spki.algorithm.oid != RSA_ENCRYPTION {
+        return None;
     }
-    let kid = field("kid")
-        .filter(|k| !k.is_empty())
-        .ok_or(KeyError::MissingKid)?;
-    let decode = |v: Cow<'_, str>| Base64UrlUnpadded::decode_vec(v.trim_end_matches('='));
-    let n = field("n")
-        .map(decode)
-        .ok_or(KeyError::Encoding)?
-        .map_err(|_| KeyError::Encoding)?;
-    let e = field("e")
-        .map(decode)
-        .ok_or(KeyError::Encoding)?
-        .map_err(|_| KeyError::Encoding)?;
-    RsaPublicKey::new(Some(kid.into_owned()), &n, &e)
+    pkcs1::RsaPublicKey::try_from(spki.subject_public_key.as_bytes()?).ok()
 }
 
 fn pem_body(pem: &str) -> Option<(&str, Vec<u8>)> {
@@ -221,59 +252,6 @@ fn bit_length(be: &[u8]) -> usize {
     match be.first() {
         None => 0,
         Some(top) => (be.len() - 1) * 8 + (8 - top.leading_zeros() as usize),
-    }
-}
-
-/// Just enough DER to read an RSA public key.
-mod der {
-    /// rsaEncryption, 1.2.840.113549.1.1.1.
-    const RSA_OID: &[u8] = &[0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x01, 0x01];
-
-    /// Reads one TLV with tag `tag`; returns (contents, rest).
-    fn tlv(input: &[u8], tag: u8) -> Option<(&[u8], &[u8])> {
-        let (&t, rest) = input.split_first()?;
-        if t != tag {
-            return None;
-        }
-        let (&len0, rest) = rest.split_first()?;
-        let (len, rest) = if len0 < 0x80 {
-            (usize::from(len0), rest)
-        } else {
-            let count = usize::from(len0 & 0x7f);
-            if count == 0 || count > 4 || rest.len() < count {
-                return None;
-            }
-            let len = rest[..count]
-                .iter()
-                .fold(0usize, |acc, b| (acc << 8) | usize::from(*b));
-            (len, &rest[count..])
-        };
-        if rest.len() < len {
-            return None;
-        }
-        Some(rest.split_at(len))
-    }
-
-    /// `RSAPublicKey ::= SEQUENCE { modulus INTEGER, publicExponent INTEGER }`.
-    pub(super) fn pkcs1_rsa(der: &[u8]) -> Option<(&[u8], &[u8])> {
-        let (seq, trailing) = tlv(der, 0x30)?;
-        let (n, rest) = tlv(seq, 0x02)?;
-        let (e, rest) = tlv(rest, 0x02)?;
-        (rest.is_empty() && trailing.is_empty()).then_some((n, e))
-    }
-
-    /// `SubjectPublicKeyInfo` holding an rsaEncryption key.
-    pub(super) fn spki_rsa(der: &[u8]) -> Option<(&[u8], &[u8])> {
-        let (spki, trailing) = tlv(der, 0x30)?;
-        let (alg, rest) = tlv(spki, 0x30)?;
-        let (oid, _params) = tlv(alg, 0x06)?;
-        if oid != RSA_OID {
-            return None;
-        }
-        let (bits, rest) = tlv(rest, 0x03)?;
-        let (&unused, key) = bits.split_first()?;
-        (unused == 0 && rest.is_empty() && trailing.is_empty()).then_some(())?;
-        pkcs1_rsa(key)
     }
 }
 
@@ -349,6 +327,33 @@ mod tests {
         }
         assert!(set.find(None).is_none());
         assert_eq!(set.skipped.len(), 6);
+    }
+
+    #[test]
+    fn a_key_with_a_repeated_or_mistyped_member_is_left_out() {
+        let good = jwk("good", 2048, "");
+        let repeated = jwk("twice", 2048, r#","kid":"other""#);
+        let mistyped = jwk("typed", 2048, r#","use":7"#);
+        let set = KeySet::from_jwks_json(&format!(r#"{{"keys":[{good},{repeated},{mistyped}]}}"#))
+            .unwrap();
+        assert_eq!(set.len(), 1);
+        assert!(set.find(Some("twice")).is_none());
+        assert!(set.find(Some("other")).is_none());
+        assert!(set.find(Some("typed")).is_none());
+        assert_eq!(
+            set.skipped,
+            [(None, KeyError::Encoding), (None, KeyError::Encoding)]
+        );
+    }
+
+    #[test]
+    fn null_members_count_as_absent() {
+        let set = KeySet::from_jwks_json(&format!(
+            r#"{{"keys":[{}]}}"#,
+            jwk("k", 2048, r#","use":null,"alg":null"#)
+        ))
+        .unwrap();
+        assert!(set.find(Some("k")).is_some());
     }
 
     #[test]

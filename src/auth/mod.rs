@@ -1,20 +1,25 @@
-//! Authentication of Clerk session tokens (SPEC §6).
+//! Authentication of Clerk session tokens (docs/spec.md §6).
 //!
 //! - [`extract`]: which token the request presents
 //! - [`jwks`]: the accepted verification keys (JWKS or PEM)
-//! - [`verify`]: RS256 + claim rules, pure, behind a signature-verifier trait
-//! - [`cache_policy`]: when the JWKS is used, fetched or given up on, pure
-//! - wasm only: `cache` (memory + KV + fetch), `webcrypto` (the verifier),
-//!   `edge` (the whole step for one request)
+//! - [`token`]: structure, header and signature, behind a verifier trait
+//! - [`claims`]: the claim rules, on a verified token only
+//! - [`verify`]: the rules as data, the session, the whole pipeline (pure)
+//! - [`jwks_refresh`]: when the JWKS is used, fetched or given up on, pure
+//! - [`verified_tokens`]: tokens already verified in this isolate
+//! - wasm only: `jwks_store` (the JWKS in memory + KV, and its fetch),
+//!   `webcrypto` (the verifier), `edge` (the whole step for one request)
 
-#[cfg(target_arch = "wasm32")]
-mod cache;
-pub mod cache_policy;
+pub mod claims;
 #[cfg(target_arch = "wasm32")]
 mod edge;
 pub mod extract;
 pub mod jwks;
-pub mod token_cache;
+pub mod jwks_refresh;
+#[cfg(target_arch = "wasm32")]
+mod jwks_store;
+pub mod token;
+pub mod verified_tokens;
 pub mod verify;
 #[cfg(target_arch = "wasm32")]
 mod webcrypto;
@@ -25,7 +30,7 @@ pub use edge::authenticate;
 use crate::error::AppError;
 
 /// Every reason a request is not authenticated. [`AuthError::reason`] is
-/// what the log line says; clients only ever see SPEC's 401 (or 503).
+/// what the log line says; clients only ever see docs/spec.md's 401 (or 503).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum AuthError {
     /// No `Authorization` header and no (non-empty) `__session` cookie.
@@ -37,13 +42,18 @@ pub enum AuthError {
     },
     /// Over 8 KiB: refused unparsed.
     TokenTooLarge,
-    /// Not three base64url parts, header or claims not JSON objects, or a
-    /// claim of the wrong type.
+    /// Not three base64url parts, header or claims not JSON objects, a
+    /// member of the wrong type or repeated, a lone surrogate.
     Malformed,
     /// `alg` is not RS256 (`none`, `HS256`, …).
     UnsupportedAlgorithm,
     /// A `crit` header: we understand no extensions.
     CriticalHeader,
+    /// A `typ` header other than `JWT`: e.g. an OAuth access token
+    /// (`at+jwt`, `application/at+jwt`).
+    WrongTokenType,
+    /// A `cat` header other than a session's: e.g. an M2M or JWT-template token.
+    WrongTokenCategory,
     /// No usable key has the token's `kid`.
     UnknownKey,
     BadSignature,
@@ -55,6 +65,10 @@ pub enum AuthError {
     MissingAuthorizedParty,
     WrongAuthorizedParty,
     PendingSession,
+    /// A machine `sub` (`mch_…`): an M2M token, not a user's session.
+    MachineToken,
+    /// No non-empty string `sid`: not a session token.
+    MissingSessionId,
     MissingSubject,
     InvalidSubject,
     /// No verification key can be obtained (issuer unreachable, nothing cached).
@@ -71,6 +85,8 @@ impl AuthError {
             Self::Malformed => "malformed_token",
             Self::UnsupportedAlgorithm => "unsupported_algorithm",
             Self::CriticalHeader => "critical_header",
+            Self::WrongTokenType => "wrong_token_type",
+            Self::WrongTokenCategory => "wrong_token_category",
             Self::UnknownKey => "unknown_key",
             Self::BadSignature => "bad_signature",
             Self::MissingExpiry => "missing_exp",
@@ -81,6 +97,8 @@ impl AuthError {
             Self::MissingAuthorizedParty => "missing_azp",
             Self::WrongAuthorizedParty => "wrong_azp",
             Self::PendingSession => "pending_session",
+            Self::MachineToken => "machine_token",
+            Self::MissingSessionId => "missing_sid",
             Self::MissingSubject => "missing_sub",
             Self::InvalidSubject => "invalid_sub",
             Self::KeysUnavailable => "keys_unavailable",

@@ -12,7 +12,7 @@ use wasm_bindgen_futures::JsFuture;
 use web_sys::{CryptoKey, SubtleCrypto, WorkerGlobalScope};
 
 use super::jwks::RsaPublicKey;
-use super::verify::SignatureVerifier;
+use super::token::SignatureVerifier;
 
 thread_local! {
     /// Imported keys by modulus ‖ exponent.

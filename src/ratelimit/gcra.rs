@@ -1,5 +1,5 @@
 //! GCRA (the generic cell rate algorithm) as a pure function of the stored
-//! state, `now` and the quota (SPEC §7).
+//! state, `now` and the quota (docs/spec.md §7).
 //!
 //! The state is one number, the *theoretical arrival time* (TAT): when the
 //! bucket would be full again. A quota of `max` per `window` emits one unit

@@ -1,4 +1,4 @@
-//! Per-user rate limiting (SPEC §7): a pure GCRA ([`gcra`]) kept by the
+//! Per-user rate limiting (docs/spec.md §7): a pure GCRA ([`gcra`]) kept by the
 //! `RateLimiter` Durable Object, one object per user, its state in the
 //! object's storage; plus the `RateLimit` headers every response after the
 //! rate-limit step carries.
@@ -26,7 +26,8 @@ pub struct Verdict {
     pub remaining: u32,
     pub reset_seconds: u64,
     /// Set when denied; ≥ 1.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// `null` when allowed (the Durable Object's wire format since v1).
+    #[serde(default)]
     pub retry_after_seconds: Option<u64>,
 }
 

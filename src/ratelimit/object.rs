@@ -13,6 +13,7 @@
 use std::cell::Cell;
 use std::num::NonZeroU32;
 
+use serde::Deserialize;
 use wasm_bindgen::JsValue;
 use worker::{durable_object, Date, DurableObject, Env, Request, Response, Result, State};
 
@@ -34,12 +35,19 @@ const UPSERT: &str = "INSERT INTO gcra_v2 (id, ms, rem, den, window_ms) VALUES (
 /// object has no `gcra_v2` row yet, so an upgrade does not reset budgets.
 const SELECT_V1: &str = "SELECT tat FROM gcra WHERE id = 0";
 
-/// A result row's column as a number (rows are read field by field: a
-/// typed conversion would bring a second deserializer into the wasm).
-fn column(row: &JsValue, name: &str) -> Option<f64> {
-    js_sys::Reflect::get(row, &JsValue::from_str(name))
-        .ok()?
-        .as_f64()
+/// A `gcra_v2` row as the runtime gives it (JavaScript numbers).
+#[derive(Deserialize)]
+struct Row {
+    ms: f64,
+    rem: f64,
+    den: f64,
+    window_ms: f64,
+}
+
+/// A first-layout `gcra` row.
+#[derive(Deserialize)]
+struct V1Row {
+    tat: f64,
 }
 
 /// The first row of a query's result; `Err` if the cursor fails.
@@ -50,14 +58,15 @@ fn first_row(mut cursor: worker::SqlCursor) -> std::result::Result<Option<JsValu
 }
 
 /// The TAT in a `gcra_v2` row; `None` for a row that is not a valid one.
-fn row_tat(row: &JsValue) -> Option<gcra::Tat> {
-    let den = number_to_u32(column(row, "den")?).filter(|d| *d >= 1)?;
-    let rem = number_to_u32(column(row, "rem")?).filter(|r| *r < den)?;
+fn row_tat(row: JsValue) -> Option<gcra::Tat> {
+    let row: Row = serde_wasm_bindgen::from_value(row).ok()?;
+    let den = number_to_u32(row.den).filter(|d| *d >= 1)?;
+    let rem = number_to_u32(row.rem).filter(|r| *r < den)?;
     Some(gcra::Tat {
-        ms: number_to_ms(column(row, "ms")?)?,
+        ms: number_to_ms(row.ms)?,
         rem,
         den,
-        window_ms: number_to_ms(column(row, "window_ms")?).filter(|w| *w >= 1)?,
+        window_ms: number_to_ms(row.window_ms).filter(|w| *w >= 1)?,
     })
 }
 
@@ -121,8 +130,9 @@ fn number_to_u32(n: f64) -> Option<u32> {
 /// in whole ms under the current quota.
 fn v1_tat(sql: &worker::SqlStorage, quota: Quota) -> Option<gcra::Tat> {
     let row = first_row(sql.exec(SELECT_V1, None).ok()?).ok()??;
+    let row: V1Row = serde_wasm_bindgen::from_value(row).ok()?;
     Some(gcra::Tat {
-        ms: number_to_ms(column(&row, "tat")?.ceil())?,
+        ms: number_to_ms(row.tat.ceil())?,
         rem: 0,
         den: 1,
         window_ms: quota.window_ms(),
@@ -189,7 +199,7 @@ impl RateLimiter {
             sql.exec(CREATE, None).map_err(|_| Refusal::Storage)?;
             let row = first_row(sql.exec(SELECT, None).map_err(|_| Refusal::Storage)?)?;
             let tat = match row {
-                Some(r) => Some(row_tat(&r).unwrap_or_else(|| {
+                Some(r) => Some(row_tat(r).unwrap_or_else(|| {
                     // Not a full bucket: the budget counts as spent (one
                     // window at most), and the next write replaces the row.
                     crate::log::warn("ratelimit_row_unreadable", &[]);

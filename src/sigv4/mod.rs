@@ -9,9 +9,11 @@
 //! - [`canonical`]: URI encoding, canonical query and headers
 //! - [`signing`]: string to sign, signing key (memoized), signature
 //! - [`presign`]: the query-signing action, [`sign_query`] and [`S3Target::presign`]
+//! - [`post_policy`]: the POST-form action: the form and its signed policy
 
 pub mod canonical;
 pub mod credentials;
+pub mod post_policy;
 pub mod presign;
 pub mod signing;
 pub mod target;
@@ -19,6 +21,7 @@ pub mod target;
 use std::fmt;
 
 pub use credentials::Credentials;
+pub use post_policy::{PostUpload, PresignedPost};
 pub use presign::{
     sign_query, PayloadHash, PresignedUrl, QueryRequest, SignedQuery, SigningContext,
 };

@@ -20,7 +20,7 @@ use super::{Credentials, Expiry, Method, ObjectKey, S3Target, SigV4Error};
 use crate::time::UtcTime;
 
 /// S3's SigV4 service name.
-const SERVICE: &str = "s3";
+pub(crate) const SERVICE: &str = "s3";
 
 /// What the canonical request states about the body.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

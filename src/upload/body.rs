@@ -11,6 +11,7 @@ use std::collections::BTreeMap;
 
 use serde_json::value::RawValue;
 
+use super::method::UploadMethod;
 use super::policy::Policy;
 use crate::error::AppError;
 
@@ -26,6 +27,12 @@ pub struct ValidatedUpload {
     pub content_type: String,
     /// The exact length, when the client declared it.
     pub size: Option<u64>,
+    /// `method` (default PUT).
+    pub method: UploadMethod,
+    /// The type's size limit: a POST policy's upper bound without `size`.
+    pub max_bytes: u64,
+    /// The type's `uniqueKeys` option: a random folder per upload.
+    pub unique_keys: bool,
 }
 
 /// The body's members, each still its JSON text.
@@ -63,7 +70,7 @@ impl<'a> Members<'a> {
 /// # Errors
 /// `invalid_json`, `missing_parameters`, `invalid_type`, `invalid_file_name`,
 /// `unsupported_file_type`, `content_type_mismatch`, `invalid_size`,
-/// `file_too_large`.
+/// `file_too_large`, `invalid_method` (docs/spec.md §11).
 pub fn validate(body: &[u8], policy: &Policy) -> Result<ValidatedUpload, AppError> {
     let members = Members::parse(body)?;
     // `fileName` wins over the original client's `filename` when both are sent.
@@ -96,11 +103,21 @@ pub fn validate(body: &[u8], policy: &Policy) -> Result<ValidatedUpload, AppErro
         None => None,
         Some(text) => Some(parse_size(text, rule.max_bytes)?),
     };
+    let method = match members.get("method") {
+        None => UploadMethod::default(),
+        Some(text) => serde_json::from_str::<String>(text)
+            .ok()
+            .and_then(|m| UploadMethod::parse(&m))
+            .ok_or(AppError::InvalidMethod)?,
+    };
     Ok(ValidatedUpload {
         type_name,
         file_name,
         content_type: content_type.to_owned(),
         size,
+        method,
+        max_bytes: rule.max_bytes,
+        unique_keys: rule.unique_keys,
     })
 }
 
@@ -421,6 +438,45 @@ mod tests {
         assert_eq!(
             validate(unbalanced.as_bytes(), &p),
             Err(AppError::InvalidJson)
+        );
+    }
+
+    #[test]
+    fn method_field() {
+        let p = Policy::default();
+        let method = |m: &str| {
+            validate(
+                format!(r#"{{"type":"profile","fileName":"a.png","method":{m}}}"#).as_bytes(),
+                &p,
+            )
+            .map(|u| u.method)
+        };
+        assert_eq!(method("null"), Ok(UploadMethod::Put));
+        assert_eq!(method(r#""PUT""#), Ok(UploadMethod::Put));
+        assert_eq!(method(r#""POST""#), Ok(UploadMethod::Post));
+        for bad in [
+            r#""post""#,
+            r#""GET""#,
+            r#""""#,
+            "1",
+            "true",
+            "[]",
+            r#""\ud800""#,
+        ] {
+            assert_eq!(method(bad), Err(AppError::InvalidMethod), "{bad}");
+        }
+        // After the field errors of docs/spec.md §3.
+        assert_eq!(
+            validate(
+                br#"{"type":"profile","fileName":"a.png","size":0,"method":"GET"}"#,
+                &p
+            ),
+            Err(AppError::InvalidSize)
+        );
+        let ok = validate(br#"{"type":"resume","fileName":"cv.pdf"}"#, &p).unwrap();
+        assert_eq!(
+            (ok.method, ok.max_bytes),
+            (UploadMethod::Put, 10 * 1024 * 1024)
         );
     }
 }

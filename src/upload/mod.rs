@@ -5,12 +5,18 @@
 //! - [`body`]: a JSON request body → a [`ValidatedUpload`] (type, file name,
 //!   MIME type, optional exact size), or the first error in the contract's
 //!   order;
+//! - [`key`]: the object key, with a random folder for `uniqueKeys` types;
+//! - [`method`]: PUT or POST, and the operator's method settings;
 //! - [`signed`]: the signed answer for a validated upload.
 
 pub mod body;
+pub mod key;
+pub mod method;
 pub mod policy;
 pub mod signed;
 
 pub use body::{validate, ValidatedUpload, MAX_BODY_BYTES};
+pub use key::{object_key, UploadId};
+pub use method::{MethodRules, UploadMethod};
 pub use policy::{Policy, PolicyError, TypeRule, MAX_OBJECT_BYTES};
 pub use signed::signed_upload;

@@ -29,6 +29,9 @@ pub struct TypeRule {
     /// Lower-case extensions without the dot.
     pub extensions: Vec<String>,
     pub max_bytes: u64,
+    /// `uniqueKeys`: each upload gets its own random folder, so a re-upload
+    /// gets a new `link` (docs/spec.md §11). Default off.
+    pub unique_keys: bool,
 }
 
 /// The whole policy: types, and the MIME type of every extension they allow.
@@ -48,6 +51,7 @@ impl Default for Policy {
         let rule = |extensions: &[&str], max_bytes| TypeRule {
             extensions: extensions.iter().map(|e| (*e).to_owned()).collect(),
             max_bytes,
+            unique_keys: false,
         };
         let types = [
             ("profile", rule(IMAGES, 5 * MIB)),
@@ -89,11 +93,14 @@ struct RawPolicy {
 struct RawType {
     extensions: Vec<String>,
     max_bytes: u64,
+    #[serde(default)]
+    unique_keys: bool,
 }
 
 impl Policy {
     /// Parses an operator's table:
-    /// `{"types": {"<type>": {"extensions": ["png", …], "maxBytes": N}, …},
+    /// `{"types": {"<type>": {"extensions": ["png", …], "maxBytes": N,
+    ///   "uniqueKeys": false}, …},
     ///   "mimeTypes": {"<ext>": "<mime>", …}}` — `mimeTypes` optional, merged
     /// over the built-in map.
     ///
@@ -138,6 +145,7 @@ impl Policy {
                 TypeRule {
                     extensions,
                     max_bytes: t.max_bytes,
+                    unique_keys: t.unique_keys,
                 },
             );
         }
@@ -211,6 +219,13 @@ mod tests {
         assert!(p.rule("profile").is_none());
         assert_eq!(p.rule("banner").unwrap().extensions, ["png", "heic"]);
         assert_eq!(p.mime("heic"), Some("image/heic"));
+        assert!(!p.rule("banner").unwrap().unique_keys);
+        let unique = Policy::from_json(
+            r#"{"types": {"avatar": {"extensions": ["png"], "maxBytes": 1, "uniqueKeys": true}}}"#,
+        )
+        .unwrap();
+        assert!(unique.rule("avatar").unwrap().unique_keys);
+        assert!(Policy::default().types.values().all(|r| !r.unique_keys));
     }
 
     #[test]
@@ -226,6 +241,7 @@ mod tests {
             r#"{"types": {"x": {"extensions": ["png"], "maxBytes": 1.5}}}"#,
             r#"{"types": {"x": {"extensions": ["exe"], "maxBytes": 1}}}"#,
             r#"{"types": {"x": {"extensions": ["png"], "maxBytes": 1, "typo": 1}}}"#,
+            r#"{"types": {"x": {"extensions": ["png"], "maxBytes": 1, "uniqueKeys": "yes"}}}"#,
             r#"{"types": {"x": {"extensions": [1], "maxBytes": 1}}}"#,
             r#"{"types": {"x": {"extensions": ["png"], "maxBytes": 1}}, "other": 1}"#,
             r#"{"types": {"x": {"extensions": ["png"], "maxBytes": 1}}, "mimeTypes": {"exe": "not a mime"}}"#,

@@ -6,12 +6,13 @@ use std::collections::BTreeMap;
 
 use serde::Serialize;
 
-use super::ValidatedUpload;
+use super::key::{object_key, UploadId};
+use super::{UploadMethod, ValidatedUpload};
 use crate::auth::verify::UserId;
 use crate::config::StorageConfig;
 use crate::error::AppError;
 use crate::response::ApiResponse;
-use crate::sigv4::{Method, ObjectKey};
+use crate::sigv4::{Method, ObjectKey, PostUpload};
 use crate::time::UtcTime;
 
 /// The success body.
@@ -29,13 +30,17 @@ struct Data<'a> {
     link: String,
     key: &'a str,
     method: &'static str,
-    /// Exactly the headers the upload must send.
+    /// Exactly the headers the upload must send (none for a POST form).
     headers: BTreeMap<&'static str, &'a str>,
+    /// The POST form's fields (docs/spec.md §11); absent for PUT.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    fields: Option<BTreeMap<&'static str, String>>,
     expires_in: u32,
     expires_at: String,
 }
 
-/// Signs the upload and builds the success response.
+/// Signs the upload and builds the success response. `id` is the upload's
+/// own folder when its type has `uniqueKeys` ([`UploadId::random`]).
 ///
 /// # Errors
 /// [`AppError::UrlGenerationFailed`] if the key or the signature cannot be
@@ -45,15 +50,13 @@ pub fn signed_upload(
     user: &UserId,
     storage: &StorageConfig,
     now: UtcTime,
+    id: Option<&UploadId>,
 ) -> Result<ApiResponse, AppError> {
-    let key = ObjectKey::new(format!(
-        "{}/{}/{}/{}",
-        storage.key_prefix,
-        user.as_str(),
-        upload.type_name,
-        upload.file_name
-    ))
-    .map_err(|_| AppError::UrlGenerationFailed)?;
+    let key = ObjectKey::new(object_key(&storage.key_prefix, user, upload, id))
+        .map_err(|_| AppError::UrlGenerationFailed)?;
+    if upload.method == UploadMethod::Post {
+        return signed_post(upload, &key, storage, now);
+    }
     let length = upload.size.map(|s| s.to_string());
     let mut headers = BTreeMap::from([("Content-Type", upload.content_type.as_str())]);
     if let Some(len) = &length {
@@ -80,8 +83,51 @@ pub fn signed_upload(
             key: key.as_str(),
             method: Method::Put.as_str(),
             headers,
+            fields: None,
             expires_in: storage.expiry.seconds(),
             expires_at: presigned.expires_at.rfc3339(),
+        },
+    };
+    Ok(ApiResponse::json(200, &body))
+}
+
+/// The POST form for a validated upload: its policy bounds the length to
+/// exactly `size` when given, else 1 byte to the type's limit.
+fn signed_post(
+    upload: &ValidatedUpload,
+    key: &ObjectKey,
+    storage: &StorageConfig,
+    now: UtcTime,
+) -> Result<ApiResponse, AppError> {
+    let length = match upload.size {
+        Some(size) => size..=size,
+        None => 1..=upload.max_bytes,
+    };
+    let post = storage
+        .target
+        .presign_post(
+            &storage.credentials,
+            &PostUpload {
+                key,
+                content_type: &upload.content_type,
+                length,
+            },
+            storage.expiry,
+            now,
+        )
+        .map_err(|_| AppError::UrlGenerationFailed)?;
+    let body = Body {
+        status: "success",
+        message: "PreSigned URL Generated",
+        data: Data {
+            url: post.url,
+            link: storage.public_link(key),
+            key: key.as_str(),
+            method: UploadMethod::Post.as_str(),
+            headers: BTreeMap::new(),
+            fields: Some(post.fields.into_iter().collect()),
+            expires_in: storage.expiry.seconds(),
+            expires_at: post.expires_at.rfc3339(),
         },
     };
     Ok(ApiResponse::json(200, &body))
@@ -119,6 +165,7 @@ mod tests {
             &user,
             &storage(extra),
             UtcTime::from_unix_seconds(NOW),
+            None,
         )
         .unwrap();
         assert_eq!(resp.status, 200);
@@ -206,5 +253,32 @@ mod tests {
             .contains("X-Amz-Security-Token=tok&"));
         assert_eq!(d["expiresIn"], 60);
         assert_eq!(d["expiresAt"], "2026-11-25T10:01:00Z");
+    }
+
+    #[test]
+    fn unique_keys_put_each_upload_in_its_own_folder() {
+        let policy = Policy::from_json(
+            r#"{"types": {"profile": {"extensions": ["jpg"], "maxBytes": 100, "uniqueKeys": true}}}"#,
+        )
+        .unwrap();
+        let upload = validate(br#"{"type":"profile","fileName":"avatar.jpg"}"#, &policy).unwrap();
+        let user = UserId::new("user_2abc").unwrap();
+        let id = UploadId::from_bytes([7; 16]);
+        let resp = signed_upload(
+            &upload,
+            &user,
+            &storage(&[("S3_PUBLIC_URL", "https://cdn.example.com")]),
+            UtcTime::from_unix_seconds(NOW),
+            Some(&id),
+        )
+        .unwrap();
+        let json: serde_json::Value = serde_json::from_str(&resp.body).unwrap();
+        let key = format!("user-uploads/user_2abc/profile/{}/avatar.jpg", id.as_str());
+        assert_eq!(json["data"]["key"], key.as_str());
+        assert_eq!(
+            json["data"]["link"],
+            format!("https://cdn.example.com/{key}").as_str()
+        );
+        assert!(json["data"]["url"].as_str().unwrap().contains(&key));
     }
 }

@@ -16,7 +16,11 @@ export const AUTH_BINDINGS = {
   CLERK_AUTHORIZED_PARTIES: APP_ORIGIN,
 };
 
+/** The `cat` header of a Clerk session token. */
+export const SESSION_CATEGORY = "cl_B7d4PD111AAA";
+
 const b64url = (buf) => Buffer.from(buf).toString("base64url");
+const defined = (obj) => Object.fromEntries(Object.entries(obj).filter(([, v]) => v !== undefined));
 const nowSeconds = () => Math.floor(Date.now() / 1000);
 
 export class Issuer {
@@ -80,13 +84,43 @@ export class Issuer {
     };
   }
 
-  /** A token signed by jose with key `kid`. `claims` replaces fields (undefined removes). */
+  /**
+   * A session token signed by jose with key `kid`: header `typ: JWT` and the
+   * session `cat`, claims with a `sid`. `claims` and `header` replace fields
+   * (undefined removes).
+   */
   async token(kid, claims = {}, header = {}) {
     const { privateKey } = this.keys.get(kid);
-    const payload = Object.fromEntries(Object.entries(this.claims(claims)).filter(([, v]) => v !== undefined));
-    const token = await new SignJWT(payload).setProtectedHeader({ alg: "RS256", kid, typ: "JWT", ...header }).sign(privateKey);
+    const payload = defined(this.claims(claims));
+    const protectedHeader = defined({ alg: "RS256", kid, typ: "JWT", cat: SESSION_CATEGORY, ...header });
+    const token = await new SignJWT(payload).setProtectedHeader(protectedHeader).sign(privateKey);
     noteToken(token);
     return token;
+  }
+
+  /**
+   * A token of another kind Clerk signs with the same key, in the shape
+   * Clerk issues it: "oauth" (an OAuth access token, `typ: at+jwt`),
+   * "oauth-application" (`typ: application/at+jwt`), "m2m" (M2M: category
+   * and a machine `sub`), "m2m-uncategorized" (the machine `sub` alone),
+   * "template" (a JWT-template token: category, no `sid`),
+   * "template-uncategorized" (no `sid` alone).
+   */
+  async tokenOfKind(kid, kind) {
+    const now = nowSeconds();
+    const oauth = { sub: "user_2abc", iss: ISSUER, client_id: "8XtYpkRJxnWOhVWu", scope: "profile email", jti: "oat_2xKa9YZf", sid: undefined, sts: undefined, azp: undefined, v: undefined };
+    const m2m = { sub: "mch_2vYVtestTESTtest", iss: ISSUER, jti: "mt_2xKa9YZf", sid: undefined, sts: undefined, azp: undefined, v: undefined };
+    const template = { aud: "convex", email: "user@example.test", sid: undefined, sts: undefined, v: undefined, exp: now + 30 * 24 * 3600 };
+    const kinds = {
+      oauth: [oauth, { typ: "at+jwt", cat: undefined }],
+      "oauth-application": [oauth, { typ: "application/at+jwt", cat: undefined }],
+      m2m: [m2m, { cat: "cl_B7d4PD333AAA" }],
+      "m2m-uncategorized": [{ ...m2m, sid: "sess_2abc" }, { cat: undefined }],
+      template: [template, { cat: "cl_B7d4PD222AAA" }],
+      "template-uncategorized": [template, { cat: undefined }],
+    };
+    if (!kinds[kind]) throw new Error(`unknown token kind ${kind}`);
+    return this.token(kid, ...kinds[kind]);
   }
 
   /** A token signed by raw node:crypto with any key, any header (for attacks). */

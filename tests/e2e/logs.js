@@ -4,7 +4,7 @@
 // signatures, S3 secret keys, URL signatures). check-logs.mjs then asserts
 // that the Worker's logs are structured JSON lines and that none of those
 // values, nor anything shaped like them, ever appears.
-import { appendFileSync, mkdirSync } from "node:fs";
+import { appendFileSync, mkdirSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 
@@ -46,4 +46,36 @@ export function noteBindings(bindings) {
   for (const name of ["S3_SECRET_ACCESS_KEY", "S3_SESSION_TOKEN", "CLERK_JWT_KEY"]) {
     if (bindings[name]) noteSensitive(name, String(bindings[name]));
   }
+}
+
+/**
+ * The `reason`s of the request lines this process's Workers logged so far
+ * (workerd's output arrives asynchronously: poll with `waitForReason`).
+ */
+export function loggedReasons() {
+  let text = "";
+  try {
+    text = readFileSync(logFile, "utf8");
+  } catch {
+    return [];
+  }
+  const reasons = [];
+  for (const line of text.split("\n")) {
+    const json = line.slice(line.indexOf("\t") + 1);
+    if (!json.startsWith("{")) continue;
+    try {
+      const entry = JSON.parse(json);
+      if (entry.event === "request" && entry.reason) reasons.push(entry.reason);
+    } catch {
+      // not a structured line; check-logs.mjs judges those
+    }
+  }
+  return reasons;
+}
+
+/** Resolves once `reason` has been logged more than `before` times (2 s at most). */
+export async function waitForReason(reason, before) {
+  const count = () => loggedReasons().filter((r) => r === reason).length;
+  for (let i = 0; i < 40 && count() <= before; i++) await new Promise((r) => setTimeout(r, 50));
+  return count();
 }

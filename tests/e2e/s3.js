@@ -101,3 +101,50 @@ export function put(url, headers, body) {
     req.end(body);
   });
 }
+
+/**
+ * POSTs a browser-style form to `url`: every field of `fields` in order,
+ * then `file` last as the field `file` (docs/spec.md §11), through
+ * node:http. Resolves to { status, text }. A store may refuse a form before
+ * reading the file and close the connection; the answer is taken if it
+ * arrived, else the result is { status: 0, text: "connection reset…" } — a
+ * refusal without a status (callers also check that nothing was stored).
+ */
+export function postForm(url, fields, file) {
+  const boundary = `----upload-signer-e2e-${Date.now()}`;
+  const parts = [];
+  for (const [name, value] of Object.entries(fields)) {
+    parts.push(Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="${name}"\r\n\r\n${value}\r\n`));
+  }
+  parts.push(Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="upload"\r\nContent-Type: application/octet-stream\r\n\r\n`));
+  parts.push(file, Buffer.from(`\r\n--${boundary}--\r\n`));
+  const body = Buffer.concat(parts);
+  return new Promise((resolve) => {
+    const u = new URL(url);
+    let answered = false;
+    const req = http.request(
+      {
+        host: u.hostname, port: u.port, method: "POST", path: u.pathname || "/",
+        // A fresh connection each time: a refused form leaves its unread
+        // body on the socket, which must not be reused.
+        agent: false,
+        headers: {
+          "Content-Type": `multipart/form-data; boundary=${boundary}`,
+          "Content-Length": String(body.length),
+          Connection: "close",
+        },
+      },
+      (res) => {
+        answered = true;
+        const chunks = [];
+        res.on("data", (c) => chunks.push(c));
+        res.on("end", () => resolve({ status: res.statusCode, text: Buffer.concat(chunks).toString() }));
+        res.on("error", () => resolve({ status: res.statusCode, text: "" }));
+      },
+    );
+    req.on("error", (err) => {
+      setTimeout(() => answered || resolve({ status: 0, text: `connection reset (${err.code})` }), 100);
+    });
+    req.end(body);
+  });
+}

@@ -22,8 +22,9 @@ use rsa::BigUint;
 use sha2::{Digest, Sha256};
 
 use upload_signer::auth::jwks::{KeySet, RsaPublicKey};
-use upload_signer::auth::token_cache::TokenCache;
-use upload_signer::auth::verify::{verify_token, ClaimRules, SignatureVerifier};
+use upload_signer::auth::token::SignatureVerifier;
+use upload_signer::auth::verified_tokens::VerifiedTokens;
+use upload_signer::auth::verify::{verify_token, ClaimRules};
 use upload_signer::ratelimit::gcra::{self, Quota};
 use upload_signer::sigv4::signing::signing_key;
 use upload_signer::sigv4::{
@@ -292,7 +293,7 @@ fn auth(c: &mut Criterion) {
         });
     });
     let session = block_on(verify_token(&token, &keys, &PureRustVerifier, &rules, t)).unwrap();
-    let mut cache = TokenCache::default();
+    let mut cache = VerifiedTokens::default();
     cache.insert("jwks:x", &token, &rules, session, t);
     g.bench_function("verified-token cache hit", |b| {
         b.iter(|| cache.get("jwks:x", black_box(&token), &rules, t).unwrap());

@@ -1,4 +1,4 @@
-// SPEC §6 and §9 end to end: Clerk tokens minted by jose / node:crypto,
+// docs/spec.md §6 and §9 end to end: Clerk tokens minted by jose / node:crypto,
 // verified by the built Worker in workerd (WebCrypto), with the JWKS served
 // from outboundService and every issuer fetch counted.
 import assert from "node:assert/strict";
@@ -8,6 +8,7 @@ import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import { jsonBody, startWorker, TEST_STORAGE_BINDINGS, UPLOAD_PATH, withWorker } from "../fixture.js";
 import { APP_ORIGIN, AUTH_BINDINGS, Issuer, seedJwksCache } from "../issuer.js";
+import { loggedReasons, waitForReason } from "../logs.js";
 
 const URL_ = `http://worker.test${UPLOAD_PATH}`;
 const BODY = JSON.stringify({ type: "profile", fileName: "avatar.png" });
@@ -256,6 +257,50 @@ describe("attack corpus through WebCrypto", () => {
 
   test("control: the same issuer's valid token passes", async () => {
     await assertAccepted(await post(mf, { token: await issuer.token("kid-a") }));
+  });
+});
+
+describe("session tokens only", () => {
+  const issuer = new Issuer();
+  let mf;
+  before(async () => {
+    await issuer.addKey("kid-a");
+    mf = startWorker({ bindings: { ...AUTH_BINDINGS, ...TEST_STORAGE_BINDINGS }, outbound: issuer.outbound });
+  });
+  after(() => mf?.dispose());
+
+  const kinds = {
+    oauth: "wrong_token_type",
+    "oauth-application": "wrong_token_type",
+    m2m: "wrong_token_category",
+    "m2m-uncategorized": "machine_token",
+    template: "wrong_token_category",
+    "template-uncategorized": "missing_sid",
+  };
+  for (const [kind, reason] of Object.entries(kinds)) {
+    test(`${kind}: 401, logged as ${reason}`, async () => {
+      const before = loggedReasons().filter((r) => r === reason).length;
+      await assertUnauthorized(await post(mf, { token: await issuer.tokenOfKind("kid-a", kind) }));
+      assert.ok((await waitForReason(reason, before)) > before, `no request line with reason ${reason}`);
+    });
+  }
+
+  test("an empty sid: 401, logged as missing_sid", async () => {
+    const before = loggedReasons().filter((r) => r === "missing_sid").length;
+    await assertUnauthorized(await post(mf, { token: await issuer.token("kid-a", { sid: "" }) }));
+    assert.ok((await waitForReason("missing_sid", before)) > before);
+  });
+
+  test("sessions pass: v2 organization claims, v1 org_* claims, impersonation, no typ/cat", async () => {
+    const o = { id: "org_2xyz", rol: "admin", slg: "acme", per: "manage,read", fpm: "3" };
+    const tokens = [
+      await issuer.token("kid-a", { o, fva: [5, -1], pla: "u:pro", fea: "u:uploads" }),
+      await issuer.token("kid-a", { v: undefined, org_id: "org_2xyz", org_role: "org:admin", org_slug: "acme", org_permissions: [] }),
+      await issuer.token("kid-a", { act: { sub: "user_2admin", sid: "sess_2admin" } }),
+      await issuer.token("kid-a", {}, { typ: undefined, cat: undefined }),
+      await issuer.token("kid-a", {}, { cat: "cl_I7d4PD111III" }),
+    ];
+    for (const token of tokens) await assertAccepted(await post(mf, { token }), "user_2abc");
   });
 });
 

@@ -32,7 +32,7 @@ test("RATE_LIMITER resolves to the exported RateLimiter class with SQLite storag
   await bad.arrayBuffer();
 });
 
-test("wrangler.toml [vars] carry SPEC §8's defaults", () => {
+test("wrangler.toml [vars] carry docs/spec.md §8's defaults", () => {
   const vars = wranglerVars();
   assert.deepEqual(
     {

@@ -1,6 +1,6 @@
 // Faults end to end (issue 9): the JWKS endpoint hanging, answering HTML,
 // answering more than 1 MiB (declared or streamed), or publishing only keys
-// of the wrong type; the KV namespace throwing. Each must end in the SPEC's
+// of the wrong type; the KV namespace throwing. Each must end in the spec's (docs/spec.md)
 // answer, in bounded time, with the Worker still serving. (The Durable
 // Object throwing is covered in ratelimit.test.js; nothing leaking is
 // checked over the whole suite by check-logs.mjs.)

@@ -1,4 +1,4 @@
-// SPEC §7 end to end: the RateLimiter Durable Object in workerd — exact under
+// docs/spec.md §7 end to end: the RateLimiter Durable Object in workerd — exact under
 // concurrency, per user, refilled over time, persisted across restarts —
 // and the documented failure policy (fail open).
 import assert from "node:assert/strict";

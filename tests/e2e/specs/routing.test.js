@@ -1,4 +1,4 @@
-// SPEC §1 and §3: /healthz, unknown paths (404) and wrong methods (405), with
+// docs/spec.md §1 and §3: /healthz, unknown paths (404) and wrong methods (405), with
 // the JSON error shape and headers, against the built Worker in workerd.
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";

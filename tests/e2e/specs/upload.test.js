@@ -1,4 +1,4 @@
-// SPEC §1–5, §8, §9 end to end: the built Worker signs, a real
+// docs/spec.md §1–5, §8, §9 end to end: the built Worker signs, a real
 // signature-verifying S3 server (s3s-fs) stores — or refuses — the PUT, and
 // every response is checked against docs/openapi.yaml.
 import assert from "node:assert/strict";
@@ -179,7 +179,7 @@ describe("user isolation", () => {
   }
 });
 
-describe("body errors, in the SPEC's order", () => {
+describe("body errors, in the spec's (docs/spec.md) order", () => {
   const profile = (extra) => ({ type: "profile", fileName: "a.png", ...extra });
 
   test("415 without a JSON content type", async () => {

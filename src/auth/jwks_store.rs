@@ -1,6 +1,7 @@
-//! The JWKS cache at the edge: isolate memory, then KV (`JWKS_CACHE`, shared
-//! by all isolates), then the issuer. What to do is decided by the pure
-//! [`cache_policy`](super::cache_policy); this module only moves bytes.
+//! The JWKS at the edge: isolate memory, then KV (`JWKS_CACHE`, shared by
+//! all isolates), then the issuer (docs/spec.md §6). What to do is decided by
+//! the pure [`jwks_refresh`](super::jwks_refresh); this module only moves
+//! bytes.
 //!
 //! One KV entry per JWKS URL (keyed by a hash of the URL, never by `kid`)
 //! holds the document, when it was fetched and when a fetch was last
@@ -20,13 +21,14 @@ use wasm_bindgen_futures::JsFuture;
 use worker::kv::KvStore;
 use worker::Delay;
 
-use super::cache_policy::{after_failed_fetch, decide, CacheView, Decision, FETCH_TIMEOUT_MS};
+use super::jwks_refresh::{after_failed_fetch, decide, CacheView, Decision, FETCH_TIMEOUT_MS};
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+
 use super::jwks::KeySet;
 use super::AuthError;
 use crate::edge::{read_stream_limited, StreamError};
-use crate::json;
 use crate::log;
-use crate::sigv4::signing::sha256_hex;
 use crate::time::UtcTime;
 
 /// KV entries outlive the 24 h stale limit a little, then vanish by themselves.
@@ -43,40 +45,16 @@ struct Entry {
     raw: Option<Rc<str>>,
 }
 
-/// The KV value.
+/// The KV value: `{"fetched_at":…,"attempted_at":…,"jwks":"…"}`, members
+/// left out when unknown. Any other shape is read as no entry.
+#[derive(Serialize, Deserialize)]
 struct Stored {
+    #[serde(skip_serializing_if = "Option::is_none")]
     fetched_at: Option<u64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     attempted_at: Option<u64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     jwks: Option<String>,
-}
-
-impl Stored {
-    fn to_json(&self) -> String {
-        let mut doc = json::ObjectWriter::new();
-        doc.opt_num("fetched_at", self.fetched_at)
-            .opt_num("attempted_at", self.attempted_at)
-            .opt_str("jwks", self.jwks.as_deref());
-        doc.finish()
-    }
-
-    /// The entry as written by [`refresh`]; `None` if it is not that shape.
-    fn from_json(text: &str) -> Option<Self> {
-        let doc = json::parse_str(text).ok()?;
-        doc.as_object()?;
-        let time = |name: &str| match doc.field(name) {
-            None => Some(None),
-            Some(v) => v.as_u64().map(Some),
-        };
-        let jwks = match doc.field("jwks") {
-            None => None,
-            Some(v) => Some(v.as_str()?.into_owned()),
-        };
-        Some(Self {
-            fetched_at: time("fetched_at")?,
-            attempted_at: time("attempted_at")?,
-            jwks,
-        })
-    }
 }
 
 type FetchOutcome = Result<Rc<KeySet>, &'static str>;
@@ -96,7 +74,7 @@ thread_local! {
 }
 
 fn kv_key(url: &str) -> String {
-    format!("jwks:v1:{}", sha256_hex(url.as_bytes()))
+    format!("jwks:v1:{}", hex::encode(Sha256::digest(url)))
 }
 
 fn view(entry: &Entry, kid: Option<&str>) -> CacheView {
@@ -109,7 +87,7 @@ fn view(entry: &Entry, kid: Option<&str>) -> CacheView {
 
 async fn load_from_kv(kv: &KvStore, url: &str) -> Entry {
     let stored = match kv.get(&kv_key(url)).text().await {
-        Ok(Some(text)) => Stored::from_json(&text),
+        Ok(Some(text)) => serde_json::from_str::<Stored>(&text).ok(),
         Ok(None) => return Entry::default(),
         Err(_) => None,
     };
@@ -270,8 +248,8 @@ async fn fetch_and_store(kv: KvStore, url: String, now: UtcTime) -> FetchOutcome
     };
     // The JSON text's bytes: `put` with a value would convert it through
     // serde-wasm-bindgen.
-    let text = stored.to_json();
-    let written = match kv.put_bytes(&kv_key(&url), text.as_bytes()) {
+    let text = serde_json::to_vec(&stored).unwrap_or_default();
+    let written = match kv.put_bytes(&kv_key(&url), &text) {
         Ok(put) => put.expiration_ttl(KV_TTL_SECONDS).execute().await.is_ok(),
         Err(_) => false,
     };

@@ -1,5 +1,5 @@
 //! When to use the cached JWKS, when to fetch it, and what a failed fetch
-//! means (SPEC §6, §9) — pure, over a stepped clock in the tests.
+//! means (docs/spec.md §6, §9) — pure, over a stepped clock in the tests.
 //!
 //! - fresh for 10 minutes; a known `kid` in a fresh set never causes a fetch;
 //! - a `kid` miss refetches only if the previous fetch *attempt* of that URL

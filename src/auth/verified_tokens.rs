@@ -5,7 +5,9 @@
 //!   and a token verified against one key source never counts for another;
 //! - an entry is used only under the same claim rules it was checked with,
 //!   and never once `exp` has passed (the leeway is left to full
-//!   verification);
+//!   verification), nor longer than [`MAX_ENTRY_SECONDS`] after it was
+//!   verified, whatever far-future `exp` the token names: a key dropped from
+//!   the JWKS stops counting here as it does there;
 //! - bounded: when full, the oldest entry goes (O(1)); expired ones are
 //!   dropped when met, and never inserted.
 
@@ -13,28 +15,35 @@ use std::collections::{HashMap, VecDeque};
 
 use sha2::{Digest, Sha256};
 
+use super::jwks_refresh::FRESH_SECONDS;
 use super::verify::{ClaimRules, Session};
 use crate::time::UtcTime;
 
 /// Entries kept at most (a few hundred bytes each).
 pub const DEFAULT_CAPACITY: usize = 1024;
 
+/// How long a verification is reused at most: as long as a fetched JWKS is
+/// fresh (docs/spec.md §6).
+pub const MAX_ENTRY_SECONDS: u64 = FRESH_SECONDS;
+
 #[derive(Debug)]
 struct Entry {
     session: Session,
     rules: ClaimRules,
+    /// `exp`, or [`MAX_ENTRY_SECONDS`] after the verification if sooner.
+    valid_until: UtcTime,
 }
 
 /// A bounded map from token digests to verified sessions.
 #[derive(Debug)]
-pub struct TokenCache {
+pub struct VerifiedTokens {
     entries: HashMap<[u8; 32], Entry>,
     /// Insertion order, for eviction.
     order: VecDeque<[u8; 32]>,
     capacity: usize,
 }
 
-impl Default for TokenCache {
+impl Default for VerifiedTokens {
     fn default() -> Self {
         Self::with_capacity(DEFAULT_CAPACITY)
     }
@@ -48,7 +57,7 @@ fn digest(source: &str, token: &str) -> [u8; 32] {
     h.finalize().into()
 }
 
-impl TokenCache {
+impl VerifiedTokens {
     pub fn with_capacity(capacity: usize) -> Self {
         Self {
             entries: HashMap::new(),
@@ -68,7 +77,7 @@ impl TokenCache {
     ) -> Option<Session> {
         let key = digest(source, token);
         let entry = self.entries.get(&key)?;
-        if now > entry.session.expires_at {
+        if now > entry.valid_until {
             self.entries.remove(&key);
             return None;
         }
@@ -87,6 +96,9 @@ impl TokenCache {
         if now > session.expires_at {
             return;
         }
+        let valid_until = now
+            .checked_add_seconds(MAX_ENTRY_SECONDS)
+            .map_or(session.expires_at, |limit| limit.min(session.expires_at));
         let key = digest(source, token);
         if self.entries.len() >= self.capacity && !self.entries.contains_key(&key) {
             // Oldest first, O(1) per insert: a full cache under a stream of
@@ -111,6 +123,7 @@ impl TokenCache {
                 Entry {
                     session,
                     rules: rules.clone(),
+                    valid_until,
                 },
             )
             .is_none()
@@ -126,6 +139,32 @@ impl TokenCache {
     pub fn is_empty(&self) -> bool {
         self.entries.is_empty()
     }
+}
+
+/// Answers from `cache` when it can; otherwise runs `verify` (the full
+/// verification) and remembers a success. Failures are never cached.
+///
+/// # Errors
+/// Whatever `verify` returns.
+pub async fn verify_cached<F>(
+    cache: &std::cell::RefCell<VerifiedTokens>,
+    source: &str,
+    token: &str,
+    rules: &ClaimRules,
+    now: UtcTime,
+    verify: F,
+) -> Result<Session, super::AuthError>
+where
+    F: AsyncFnOnce() -> Result<Session, super::AuthError>,
+{
+    if let Some(session) = cache.borrow_mut().get(source, token, rules, now) {
+        return Ok(session);
+    }
+    let session = verify().await?;
+    cache
+        .borrow_mut()
+        .insert(source, token, rules, session.clone(), now);
+    Ok(session)
 }
 
 #[cfg(test)]
@@ -146,7 +185,7 @@ mod tests {
 
     #[test]
     fn hit_until_exp_then_miss() {
-        let mut c = TokenCache::default();
+        let mut c = VerifiedTokens::default();
         let rules = ClaimRules::default();
         c.insert("jwks:a", "tok", &rules, session("user_1", 100), at(40));
         assert_eq!(
@@ -158,8 +197,27 @@ mod tests {
     }
 
     #[test]
+    fn a_far_future_exp_is_reused_for_a_bounded_time_only() {
+        let mut c = VerifiedTokens::default();
+        let rules = ClaimRules::default();
+        c.insert(
+            "s",
+            "tok",
+            &rules,
+            session("user_1", u64::MAX / 2),
+            at(1000),
+        );
+        assert!(c
+            .get("s", "tok", &rules, at(1000 + MAX_ENTRY_SECONDS))
+            .is_some());
+        assert!(c
+            .get("s", "tok", &rules, at(1001 + MAX_ENTRY_SECONDS))
+            .is_none());
+    }
+
+    #[test]
     fn other_token_source_or_rules_miss() {
-        let mut c = TokenCache::default();
+        let mut c = VerifiedTokens::default();
         let rules = ClaimRules::default();
         c.insert("jwks:a", "tok", &rules, session("user_1", 100), at(0));
         assert_eq!(c.get("jwks:a", "tok2", &rules, at(1)), None);
@@ -174,7 +232,7 @@ mod tests {
 
     #[test]
     fn bounded_oldest_first() {
-        let mut c = TokenCache::with_capacity(3);
+        let mut c = VerifiedTokens::with_capacity(3);
         let rules = ClaimRules::default();
         c.insert("s", "t1", &rules, session("user_1", 10), at(0)); // expires first
         c.insert("s", "t2", &rules, session("user_2", 100), at(0));
@@ -192,7 +250,7 @@ mod tests {
 
     #[test]
     fn a_stream_of_new_tokens_stays_bounded() {
-        let mut c = TokenCache::with_capacity(8);
+        let mut c = VerifiedTokens::with_capacity(8);
         let rules = ClaimRules::default();
         for i in 0..1000 {
             let tok = format!("t{i}");
@@ -213,7 +271,7 @@ mod tests {
 
     #[test]
     fn an_expired_session_is_not_cached() {
-        let mut c = TokenCache::with_capacity(2);
+        let mut c = VerifiedTokens::with_capacity(2);
         let rules = ClaimRules::default();
         c.insert("s", "t", &rules, session("user_1", 10), at(11));
         assert!(c.is_empty());
@@ -221,39 +279,13 @@ mod tests {
 
     #[test]
     fn reinserting_does_not_grow() {
-        let mut c = TokenCache::with_capacity(2);
+        let mut c = VerifiedTokens::with_capacity(2);
         let rules = ClaimRules::default();
         for _ in 0..10 {
             c.insert("s", "t", &rules, session("user_1", 100), at(0));
         }
         assert_eq!(c.len(), 1);
     }
-}
-
-/// Answers from `cache` when it can; otherwise runs `verify` (the full
-/// verification) and remembers a success. Failures are never cached.
-///
-/// # Errors
-/// Whatever `verify` returns.
-pub async fn verify_cached<F>(
-    cache: &std::cell::RefCell<TokenCache>,
-    source: &str,
-    token: &str,
-    rules: &ClaimRules,
-    now: UtcTime,
-    verify: F,
-) -> Result<Session, super::AuthError>
-where
-    F: AsyncFnOnce() -> Result<Session, super::AuthError>,
-{
-    if let Some(session) = cache.borrow_mut().get(source, token, rules, now) {
-        return Ok(session);
-    }
-    let session = verify().await?;
-    cache
-        .borrow_mut()
-        .insert(source, token, rules, session.clone(), now);
-    Ok(session)
 }
 
 #[cfg(test)]
@@ -278,7 +310,7 @@ mod wiring_tests {
 
     #[test]
     fn verifies_once_per_token_until_exp_and_never_caches_failures() {
-        let cache = RefCell::new(TokenCache::default());
+        let cache = RefCell::new(VerifiedTokens::default());
         let rules = ClaimRules::default();
         let calls = Cell::new(0);
         let ok = |exp: u64| {
