@@ -25,9 +25,11 @@ use upload_signer::auth::token::{SignatureVerifier, SESSION_CATEGORIES};
 use upload_signer::auth::verify::{verify_token, ClaimRules, UserId};
 use upload_signer::config::{storage_config, StorageConfig};
 use upload_signer::sigv4::canonical::{
-    canonical_headers, canonical_query, uri_encode, uri_encode_path,
+    canonical_headers, canonical_query, is_header_value, uri_encode, uri_encode_path,
 };
-use upload_signer::sigv4::ObjectKey;
+use upload_signer::sigv4::{
+    sign_query, Credentials, Expiry, ObjectKey, PayloadHash, QueryRequest, SigningContext,
+};
 use upload_signer::time::UtcTime;
 use upload_signer::upload::{signed_upload, validate, Policy};
 
@@ -273,8 +275,9 @@ pub(crate) fn jwt(data: &[u8]) -> bool {
     true
 }
 
-/// Target `canonical`: arbitrary strings through the SigV4 encoders and
-/// the canonical query and headers; outputs are single-encoded and sorted.
+/// Target `canonical`: arbitrary strings through the SigV4 encoders, the
+/// canonical query and headers, and the signer; outputs are single-encoded
+/// and sorted.
 pub(crate) fn canonical(data: &[u8]) {
     let text = String::from_utf8_lossy(data);
     let parts: Vec<&str> = text.split('\0').collect();
@@ -328,4 +331,35 @@ pub(crate) fn canonical(data: &[u8]) {
         .iter()
         .all(|n| !n.bytes().any(|c| c.is_ascii_uppercase())));
     assert_eq!(headers.block.lines().count(), names.len());
+    // The signer itself on the same pairs, as query parameters and as
+    // headers (the signable ones): its URL query is the canonical request's
+    // query line plus the signature.
+    let credentials = Credentials::new("AKIDFUZZONLY", "fuzz-only-secret", None).unwrap();
+    let ctx = SigningContext {
+        credentials: &credentials,
+        region: "us-east-1",
+        service: "s3",
+        now: UtcTime::from_unix_seconds(NOW),
+        expires: Expiry::from_seconds(300).unwrap(),
+    };
+    let signable: Vec<(&str, &str)> = valid
+        .iter()
+        .copied()
+        .filter(|(_, v)| is_header_value(v))
+        .collect();
+    let uri = format!("/{path}");
+    let req = QueryRequest {
+        method: "PUT",
+        host: "fuzz-bucket.s3.amazonaws.com",
+        canonical_uri: &uri,
+        query: &pairs,
+        headers: &signable,
+        payload: PayloadHash::Unsigned,
+    };
+    let signed = sign_query(&ctx, &req).unwrap();
+    let query_line = signed.canonical_request.split('\n').nth(2).unwrap();
+    assert_eq!(
+        signed.query_string,
+        format!("{query_line}&X-Amz-Signature={}", signed.signature)
+    );
 }

@@ -73,6 +73,17 @@ impl UtcTime {
         self.format(AMZ_DATE)
     }
 
+    /// [`Self::amz_date`] written into `buf` (no allocation: the signer
+    /// needs it for every URL).
+    pub fn amz_date_into(self, buf: &mut [u8; 16]) -> &str {
+        // Sixteen bytes always fit: never the empty fallback.
+        let written = self
+            .to_offset_date_time()
+            .format_into(&mut &mut buf[..], AMZ_DATE)
+            .unwrap_or(0);
+        std::str::from_utf8(&buf[..written]).unwrap_or_default()
+    }
+
     /// SigV4's credential-scope date: `YYYYMMDD`.
     pub fn date_stamp(self) -> String {
         self.format(DATE_STAMP)
@@ -116,6 +127,7 @@ mod tests {
         // 2015-08-30T12:36:00Z, the date of the aws-c-auth SigV4 vectors.
         let t = UtcTime::from_unix_seconds(1_440_938_160);
         assert_eq!(t.amz_date(), "20150830T123600Z");
+        assert_eq!(t.amz_date_into(&mut [0; 16]), "20150830T123600Z");
         assert_eq!(t.date_stamp(), "20150830");
     }
 
@@ -147,6 +159,7 @@ mod tests {
         let t = UtcTime::from_unix_seconds(u64::MAX);
         assert_eq!(t.rfc3339(), "9999-12-31T23:59:59Z");
         assert_eq!(t.amz_date(), "99991231T235959Z");
+        assert_eq!(t.amz_date_into(&mut [0; 16]), "99991231T235959Z");
         assert_eq!(t.checked_add_seconds(1), None);
     }
 }

@@ -3,7 +3,8 @@
 //!   percent-decodes back from the signed URL and the link;
 //! - the canonical query, and the query of every pre-signed URL, is sorted
 //!   and single-encoded;
-//! - the signer's query, headers list and signature agree for any headers;
+//! - the signer's query, headers list and signature agree for any headers,
+//!   and its query is the canonical query of its own parameters;
 //! - GCRA never allows more than its budget: at most `max` at one instant,
 //!   and at most `max` + what refills (`max` per window) over any interval.
 
@@ -241,8 +242,21 @@ proptest! {
         prop_assert!(names.iter().all(|n| !n.bytes().any(|b| b.is_ascii_uppercase())));
         prop_assert!(names.contains(&"host"));
         prop_assert_eq!(
-            signed.query_string,
-            format!("{}&X-Amz-Signature={}", lines[2], signed.signature)
+            &signed.query_string,
+            &format!("{}&X-Amz-Signature={}", lines[2], signed.signature)
+        );
+        // The parameters the signer passes pre-encoded are exactly what
+        // encoding them again gives.
+        let decoded: Vec<(String, String)> = lines[2]
+            .split('&')
+            .map(|p| {
+                let (k, v) = p.split_once('=').unwrap();
+                (percent_decode(k).unwrap(), percent_decode(v).unwrap())
+            })
+            .collect();
+        prop_assert_eq!(
+            canonical_query(decoded.iter().map(|(k, v)| (k.as_str(), v.as_str()))),
+            lines[2]
         );
         let date = UtcTime::from_unix_seconds(now).date_stamp();
         let key = signing_key("secret", &date, "us-east-1", "s3");

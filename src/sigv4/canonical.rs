@@ -8,8 +8,6 @@
 //! signing `+` for a space would name a different key.
 
 use std::borrow::Cow;
-use std::collections::btree_map::{BTreeMap, Entry};
-use std::ops::Range;
 
 use percent_encoding::{utf8_percent_encode, AsciiSet, NON_ALPHANUMERIC};
 
@@ -29,15 +27,20 @@ pub fn encode_into(out: &mut String, input: &str, set: &'static AsciiSet) {
     out.extend(utf8_percent_encode(input, set));
 }
 
+/// `input` percent-encoded with `set`; borrowed when nothing needed escaping.
+pub fn encode<'a>(input: &'a str, set: &'static AsciiSet) -> Cow<'a, str> {
+    utf8_percent_encode(input, set).into()
+}
+
 /// `input` percent-encoded with `/` encoded too (a query component or one
 /// path segment).
 pub fn uri_encode(input: &str) -> String {
-    utf8_percent_encode(input, COMPONENT).to_string()
+    encode(input, COMPONENT).into_owned()
 }
 
 /// `input` percent-encoded with `/` kept (a whole object key in a path).
 pub fn uri_encode_path(input: &str) -> String {
-    utf8_percent_encode(input, PATH).to_string()
+    encode(input, PATH).into_owned()
 }
 
 /// The canonical query string: every name and value encoded, pairs sorted by
@@ -47,27 +50,29 @@ pub fn canonical_query<'a, I>(params: I) -> String
 where
     I: IntoIterator<Item = (&'a str, &'a str)>,
 {
-    // All names and values encoded into one buffer; the pairs are sorted as
-    // ranges of it, then joined.
-    let mut encoded = String::new();
-    let mut pairs: Vec<(Range<usize>, Range<usize>)> = Vec::new();
-    for (name, value) in params {
-        let start = encoded.len();
-        encode_into(&mut encoded, name, COMPONENT);
-        let mid = encoded.len();
-        encode_into(&mut encoded, value, COMPONENT);
-        pairs.push((start..mid, mid..encoded.len()));
-    }
-    let text = |r: &Range<usize>| &encoded[r.clone()];
-    pairs.sort_unstable_by(|a, b| (text(&a.0), text(&a.1)).cmp(&(text(&b.0), text(&b.1))));
-    let mut out = String::with_capacity(encoded.len() + 2 * pairs.len());
+    sorted_query(
+        params
+            .into_iter()
+            .map(|(name, value)| (encode(name, COMPONENT), encode(value, COMPONENT)))
+            .collect(),
+    )
+}
+
+/// [`canonical_query`] of pairs already encoded (the signer passes the
+/// `X-Amz-*` names and its unreserved values as they are, instead of
+/// encoding them again for every URL): sorted by name then value, joined.
+pub fn sorted_query(mut pairs: Vec<(Cow<'_, str>, Cow<'_, str>)>) -> String {
+    pairs.sort_unstable();
+    let len: usize = pairs.iter().map(|(n, v)| n.len() + v.len() + 2).sum();
+    // Room for the `&X-Amz-Signature=…` a pre-signed URL's query ends with.
+    let mut out = String::with_capacity(len + 81);
     for (i, (name, value)) in pairs.iter().enumerate() {
         if i > 0 {
             out.push('&');
         }
-        out.push_str(text(name));
+        out.push_str(name);
         out.push('=');
-        out.push_str(text(value));
+        out.push_str(value);
     }
     out
 }
@@ -88,29 +93,33 @@ pub fn canonical_headers<'a, I>(headers: I) -> CanonicalHeaders
 where
     I: IntoIterator<Item = (&'a str, &'a str)>,
 {
-    let mut merged: BTreeMap<Cow<'a, str>, Cow<'a, str>> = BTreeMap::new();
-    for (name, value) in headers {
-        let name = if name.bytes().any(|b| b.is_ascii_uppercase()) {
-            Cow::Owned(name.to_ascii_lowercase())
-        } else {
-            Cow::Borrowed(name)
-        };
-        let value = normalize_value(value);
-        match merged.entry(name) {
-            Entry::Vacant(slot) => {
-                slot.insert(value);
-            }
-            Entry::Occupied(mut slot) => {
-                let joined = slot.get_mut().to_mut();
-                joined.push(',');
-                joined.push_str(&value);
-            }
+    let mut lines: Vec<(Cow<'a, str>, Cow<'a, str>)> = headers
+        .into_iter()
+        .map(|(name, value)| {
+            let name = if name.bytes().any(|b| b.is_ascii_uppercase()) {
+                Cow::Owned(name.to_ascii_lowercase())
+            } else {
+                Cow::Borrowed(name)
+            };
+            (name, normalize_value(value))
+        })
+        .collect();
+    // Stable: a repeated name's values stay in the order given, joined
+    // into its first line.
+    lines.sort_by(|a, b| a.0.cmp(&b.0));
+    lines.dedup_by(|next, kept| {
+        let repeated = next.0 == kept.0;
+        if repeated {
+            let joined = kept.1.to_mut();
+            joined.push(',');
+            joined.push_str(&next.1);
         }
-    }
-    let len: usize = merged.iter().map(|(n, v)| n.len() + v.len() + 2).sum();
+        repeated
+    });
+    let len: usize = lines.iter().map(|(n, v)| n.len() + v.len() + 2).sum();
     let mut block = String::with_capacity(len);
     let mut signed = String::with_capacity(len);
-    for (i, (name, value)) in merged.iter().enumerate() {
+    for (i, (name, value)) in lines.iter().enumerate() {
         block.push_str(name);
         block.push(':');
         block.push_str(value);

@@ -44,13 +44,9 @@ pub fn policy_signature(
     region: &str,
     policy_base64: &str,
 ) -> String {
-    signing::with_day_key(
-        credentials.secret_access_key(),
-        date_stamp,
-        region,
-        SERVICE,
-        |key| key.sign(policy_base64),
-    )
+    signing::with_day_key(credentials, date_stamp, region, SERVICE, |key| {
+        key.sign(policy_base64)
+    })
 }
 
 impl S3Target {

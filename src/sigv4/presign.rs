@@ -7,8 +7,14 @@
 //! tests can check each step; [`S3Target::presign`] builds an S3 object's URL
 //! with it.
 
-use super::canonical::{canonical_headers, canonical_query, is_header_name, is_header_value};
-use super::signing::{self, with_day_key, ALGORITHM};
+use std::borrow::Cow;
+use std::io::Write as _;
+
+use super::canonical::{
+    canonical_headers, encode, encode_into, is_header_name, is_header_value, sorted_query,
+    COMPONENT,
+};
+use super::signing::{self, with_day_key, DayKey, ALGORITHM};
 use super::target::is_valid_region;
 use super::{Credentials, Expiry, Method, ObjectKey, S3Target, SigV4Error};
 use crate::time::UtcTime;
@@ -91,56 +97,81 @@ pub fn sign_query(
     {
         return Err(SigV4Error::InvalidHeader);
     }
-    let amz_date = ctx.now.amz_date();
+    let mut amz_date = [0; 16];
+    let amz_date = ctx.now.amz_date_into(&mut amz_date);
     let date_stamp = &amz_date[..8];
-    let headers =
-        canonical_headers(std::iter::once(("host", req.host)).chain(req.headers.iter().copied()));
-    let expires = ctx.expires.seconds().to_string();
-    let credentials = ctx.credentials;
-    let secret = credentials.secret_access_key();
     Ok(with_day_key(
-        secret,
+        ctx.credentials,
         date_stamp,
         ctx.region,
         ctx.service,
-        |key| {
-            let credential = [credentials.access_key_id(), key.scope()].join("/");
-            let auth = [
-                ("X-Amz-Algorithm", ALGORITHM),
-                ("X-Amz-Credential", &credential),
-                ("X-Amz-Date", &amz_date),
-                ("X-Amz-Expires", &expires),
-                ("X-Amz-SignedHeaders", &headers.signed),
-            ]
-            .into_iter()
-            .chain(
-                credentials
-                    .session_token()
-                    .map(|token| ("X-Amz-Security-Token", token)),
-            );
-            let mut query_string = canonical_query(req.query.iter().copied().chain(auth));
-            let canonical_request = [
-                req.method,
-                req.canonical_uri,
-                &query_string,
-                &headers.block,
-                &headers.signed,
-                req.payload.as_str(),
-            ]
-            .join("\n");
-            let string_to_sign =
-                signing::string_to_sign(&amz_date, key.scope(), &canonical_request);
-            let signature = key.sign(&string_to_sign);
-            query_string.push_str("&X-Amz-Signature=");
-            query_string.push_str(&signature);
-            SignedQuery {
-                canonical_request,
-                string_to_sign,
-                signature,
-                query_string,
-            }
-        },
+        |key| sign_with(key, ctx, req, amz_date),
     ))
+}
+
+/// [`sign_query`]'s steps, with the day's signing key.
+fn sign_with(
+    key: &DayKey<'_>,
+    ctx: &SigningContext<'_>,
+    req: &QueryRequest<'_>,
+    amz_date: &str,
+) -> SignedQuery {
+    let headers =
+        canonical_headers(std::iter::once(("host", req.host)).chain(req.headers.iter().copied()));
+    let mut expires = [0; 10];
+    let expires = decimal(ctx.expires.seconds(), &mut expires);
+    let mut signed_headers = String::with_capacity(3 * headers.signed.len());
+    encode_into(&mut signed_headers, &headers.signed, COMPONENT);
+    let mut params: Vec<(Cow<'_, str>, Cow<'_, str>)> = Vec::with_capacity(req.query.len() + 6);
+    params.extend(
+        req.query
+            .iter()
+            .map(|(name, value)| (encode(name, COMPONENT), encode(value, COMPONENT))),
+    );
+    // The `X-Amz-*` names, the algorithm, the date and the expiry are
+    // unreserved characters only, and the memo keeps the credential encoded:
+    // they are passed as they are instead of encoded again for every URL.
+    params.extend([
+        ("X-Amz-Algorithm".into(), ALGORITHM.into()),
+        ("X-Amz-Credential".into(), key.credential_query().into()),
+        ("X-Amz-Date".into(), amz_date.into()),
+        ("X-Amz-Expires".into(), expires.into()),
+        ("X-Amz-SignedHeaders".into(), signed_headers.into()),
+    ]);
+    if let Some(token) = ctx.credentials.session_token() {
+        params.push(("X-Amz-Security-Token".into(), encode(token, COMPONENT)));
+    }
+    let mut query_string = sorted_query(params);
+    let canonical_request = [
+        req.method,
+        req.canonical_uri,
+        &query_string,
+        &headers.block,
+        &headers.signed,
+        req.payload.as_str(),
+    ]
+    .join("\n");
+    let string_to_sign = signing::string_to_sign(amz_date, key.scope(), &canonical_request);
+    let signature = key.sign(&string_to_sign);
+    query_string.push_str("&X-Amz-Signature=");
+    query_string.push_str(&signature);
+    SignedQuery {
+        canonical_request,
+        string_to_sign,
+        signature,
+        query_string,
+    }
+}
+
+/// `n` in decimal, written into `buf` (no allocation).
+fn decimal(n: u32, buf: &mut [u8; 10]) -> &str {
+    let unused = {
+        let mut rest = &mut buf[..];
+        // Ten digits hold any u32: never an error.
+        let _ = write!(rest, "{n}");
+        rest.len()
+    };
+    std::str::from_utf8(&buf[..buf.len() - unused]).unwrap_or_default()
 }
 
 /// A pre-signed URL and when it stops working.
@@ -184,21 +215,35 @@ impl S3Target {
             now,
             expires,
         };
-        let host = self.host();
-        let path = self.object_path(key);
+        // One buffer: `scheme://host/path` first, signed with the host and
+        // path read in place, then `?` and the query appended.
+        let (scheme, host, bucket) = (
+            self.endpoint.scheme().as_str(),
+            self.endpoint.host(),
+            self.bucket.as_str(),
+        );
+        let mut url = String::with_capacity(
+            scheme.len() + 2 * bucket.len() + host.len() + 3 * key.as_str().len() + 500,
+        );
+        url.push_str(scheme);
+        url.push_str("://");
+        let host_start = url.len();
+        self.write_host(&mut url);
+        let path_start = url.len();
+        self.write_object_path(key, &mut url);
         let signed = sign_query(
             &ctx,
             &QueryRequest {
                 method: method.as_str(),
-                host: &host,
-                canonical_uri: &path,
+                host: &url[host_start..path_start],
+                canonical_uri: &url[path_start..],
                 query: &[],
                 headers,
                 payload: PayloadHash::Unsigned,
             },
         )?;
-        let scheme = self.endpoint.scheme().as_str();
-        let url = [scheme, "://", &host, &path, "?", &signed.query_string].concat();
+        url.push('?');
+        url.push_str(&signed.query_string);
         Ok(PresignedUrl {
             url,
             signed_at: now,
@@ -316,6 +361,45 @@ mod tests {
                 payload: PayloadHash::Unsigned,
             };
             assert_eq!(sign_query(&ctx, &req), Err(SigV4Error::InvalidHeader));
+        }
+    }
+
+    #[test]
+    fn pre_encoded_parameters_equal_encoding_them() {
+        for token in [None, Some("tok/en+= ~x".to_owned())] {
+            let creds = Credentials::new("AK+ID~1", "secret", token.clone()).unwrap();
+            let ctx = SigningContext {
+                credentials: &creds,
+                region: "us-east-1",
+                service: "my service/x",
+                now: UtcTime::from_unix_seconds(1_795_600_800),
+                expires: Expiry::from_seconds(300).unwrap(),
+            };
+            let req = QueryRequest {
+                method: "PUT",
+                host: "h",
+                canonical_uri: "/k",
+                query: &[("a b", "c/d")],
+                headers: &[("x-amz-meta-!", "1")],
+                payload: PayloadHash::Unsigned,
+            };
+            let signed = sign_query(&ctx, &req).unwrap();
+            let query = signed.canonical_request.lines().nth(2).unwrap();
+            let mut raw = vec![
+                ("a b", "c/d"),
+                ("X-Amz-Algorithm", ALGORITHM),
+                (
+                    "X-Amz-Credential",
+                    "AK+ID~1/20261125/us-east-1/my service/x/aws4_request",
+                ),
+                ("X-Amz-Date", "20261125T100000Z"),
+                ("X-Amz-Expires", "300"),
+                ("X-Amz-SignedHeaders", "host;x-amz-meta-!"),
+            ];
+            if let Some(token) = &token {
+                raw.push(("X-Amz-Security-Token", token));
+            }
+            assert_eq!(query, crate::sigv4::canonical::canonical_query(raw));
         }
     }
 }

@@ -8,6 +8,8 @@ use hmac::{Hmac, Mac};
 use sha2::{Digest, Sha256};
 use zeroize::Zeroizing;
 
+use super::{canonical, Credentials};
+
 /// The only algorithm this signer produces.
 pub const ALGORITHM: &str = "AWS4-HMAC-SHA256";
 
@@ -29,9 +31,23 @@ pub fn hmac_sha256(key: &[u8], data: &[u8]) -> [u8; 32] {
     mac.finalize().into_bytes().into()
 }
 
+/// Lower-case hex of a 32-byte digest, into `out`.
+fn hex_into(digest: &[u8; 32], out: &mut [u8; 64]) {
+    // 64 bytes is exactly the room 32 bytes need: never the error.
+    let _ = hex::encode_to_slice(digest, out);
+}
+
+/// Lower-case hex of a 32-byte digest.
+fn hex32(digest: &[u8; 32]) -> String {
+    let mut out = [0u8; 64];
+    hex_into(digest, &mut out);
+    // Hex digits are ASCII: never the empty fallback.
+    std::str::from_utf8(&out).unwrap_or_default().to_owned()
+}
+
 /// Lower-case hex SHA-256 of `data`.
 pub fn sha256_hex(data: &[u8]) -> String {
-    hex::encode(Sha256::digest(data))
+    hex32(&Sha256::digest(data).into())
 }
 
 /// `date/region/service/aws4_request`.
@@ -50,24 +66,29 @@ pub fn signing_key(secret: &str, date_stamp: &str, region: &str, service: &str) 
 
 /// `AWS4-HMAC-SHA256\n<amz date>\n<scope>\n<hex sha256(canonical request)>`.
 pub fn string_to_sign(amz_date: &str, scope: &str, canonical_request: &str) -> String {
-    let hash = sha256_hex(canonical_request.as_bytes());
-    [ALGORITHM, amz_date, scope, &hash].join("\n")
+    let mut hash = [0u8; 64];
+    hex_into(&Sha256::digest(canonical_request).into(), &mut hash);
+    let hash = std::str::from_utf8(&hash).unwrap_or_default();
+    [ALGORITHM, amz_date, scope, hash].join("\n")
 }
 
 /// Hex HMAC of the string to sign under the signing key.
 pub fn signature(signing_key: &[u8; 32], string_to_sign: &str) -> String {
-    hex::encode(hmac_sha256(signing_key, string_to_sign.as_bytes()))
+    hex32(&hmac_sha256(signing_key, string_to_sign.as_bytes()))
 }
 
-/// One remembered derivation: (secret, date, region, service) → the HMAC
-/// already keyed with the signing key, and the credential scope.
+/// One remembered derivation: (credentials, date, region, service) → the
+/// HMAC already keyed with the signing key, and the credential scope.
 struct Memo {
+    access_key_id: String,
     secret: Zeroizing<String>,
     date_stamp: String,
     region: String,
     service: String,
     mac: HmacSha256,
     scope: String,
+    /// `access key id/scope` percent-encoded: the `X-Amz-Credential` value.
+    credential_query: String,
 }
 
 thread_local! {
@@ -95,30 +116,38 @@ impl DayKey<'_> {
         &self.0.scope
     }
 
+    /// `access key id/scope` percent-encoded as a query value: the
+    /// `X-Amz-Credential` parameter.
+    pub fn credential_query(&self) -> &str {
+        &self.0.credential_query
+    }
+
     /// The hex signature of `string_to_sign`: a clone of the keyed HMAC,
     /// fed the string.
     pub fn sign(&self, string_to_sign: &str) -> String {
         let mut mac = self.0.mac.clone();
         mac.update(string_to_sign.as_bytes());
-        hex::encode(mac.finalize().into_bytes())
+        hex32(&mac.finalize().into_bytes().into())
     }
 }
 
 /// Runs `f` with the [`DayKey`] for these inputs, derived at most once per
-/// (secret, date, region, service) on this thread.
+/// (credentials, date, region, service) on this thread.
 pub fn with_day_key<T>(
-    secret: &str,
+    credentials: &Credentials,
     date_stamp: &str,
     region: &str,
     service: &str,
     f: impl FnOnce(&DayKey<'_>) -> T,
 ) -> T {
+    let (access_key_id, secret) = (credentials.access_key_id(), credentials.secret_access_key());
     LAST_KEY.with(|cell| {
         let mut slot = cell.borrow_mut();
         let stale = slot.as_ref().is_none_or(|m| {
             m.date_stamp != date_stamp
                 || m.region != region
                 || m.service != service
+                || m.access_key_id != access_key_id
                 || m.secret.as_str() != secret
         });
         if stale {
@@ -126,13 +155,17 @@ pub fn with_day_key<T>(
         }
         let memo = slot.get_or_insert_with(|| {
             let key = Zeroizing::new(signing_key(secret, date_stamp, region, service));
+            let scope = credential_scope(date_stamp, region, service);
+            let credential = [access_key_id, &scope].join("/");
             Memo {
+                access_key_id: access_key_id.to_owned(),
                 secret: Zeroizing::new(secret.to_owned()),
                 date_stamp: date_stamp.to_owned(),
                 region: region.to_owned(),
                 service: service.to_owned(),
                 mac: keyed(&*key),
-                scope: credential_scope(date_stamp, region, service),
+                credential_query: canonical::uri_encode(&credential),
+                scope,
             }
         });
         f(&DayKey(memo))
@@ -163,7 +196,12 @@ mod tests {
             ("secret-a", "20261125", "us-east-1", "s3"),
         ];
         for (secret, date, region, service) in args {
-            let memoized = with_day_key(secret, date, region, service, |key| {
+            let credentials = Credentials::new("AK+ID", secret, None).unwrap();
+            let memoized = with_day_key(&credentials, date, region, service, |key| {
+                assert_eq!(
+                    key.credential_query(),
+                    format!("AK%2BID%2F{date}%2F{region}%2F{service}%2Faws4_request")
+                );
                 assert_eq!(
                     key.scope(),
                     format!("{date}/{region}/{service}/aws4_request")

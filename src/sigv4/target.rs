@@ -9,6 +9,8 @@
 
 use std::fmt;
 
+use url::{Host, Url};
+
 use super::canonical::{encode_into, uri_encode_path, COMPONENT, PATH};
 use super::SigV4Error;
 
@@ -29,13 +31,6 @@ impl Scheme {
             Self::Https => "https",
         }
     }
-
-    const fn default_port(self) -> &'static str {
-        match self {
-            Self::Http => "80",
-            Self::Https => "443",
-        }
-    }
 }
 
 /// An S3 API origin: `scheme://host[:port]`, host lower-cased, a default port
@@ -47,31 +42,62 @@ pub struct Endpoint {
 }
 
 impl Endpoint {
-    /// Parses `http(s)://host[:port]` with an optional trailing `/`.
+    /// Parses `http(s)://host[:port]` with an optional trailing `/`, with the
+    /// `url` crate.
     ///
     /// # Errors
     /// [`SigV4Error::InvalidEndpoint`] naming what is wrong (never echoing the input).
     pub fn parse(input: &str) -> Result<Self, SigV4Error> {
-        let lower = input.trim().to_ascii_lowercase();
-        let (scheme, rest) = if let Some(rest) = lower.strip_prefix("https://") {
-            (Scheme::Https, rest)
-        } else if let Some(rest) = lower.strip_prefix("http://") {
-            (Scheme::Http, rest)
-        } else {
-            return Err(SigV4Error::InvalidEndpoint(
-                "must start with http:// or https://",
-            ));
+        let input = input.trim();
+        // The URL parser drops tabs and newlines anywhere: refused instead.
+        if input.bytes().any(|b| b.is_ascii_control()) {
+            return Err(SigV4Error::InvalidEndpoint("invalid host name"));
+        }
+        let url = Url::parse(input).map_err(|e| {
+            SigV4Error::InvalidEndpoint(match e {
+                url::ParseError::InvalidPort => "port must be 1-65535",
+                url::ParseError::RelativeUrlWithoutBase => "must start with http:// or https://",
+                _ => "invalid host name",
+            })
+        })?;
+        let scheme = match url.scheme() {
+            "https" => Scheme::Https,
+            "http" => Scheme::Http,
+            _ => {
+                return Err(SigV4Error::InvalidEndpoint(
+                    "must start with http:// or https://",
+                ))
+            }
         };
-        let authority = rest.strip_suffix('/').unwrap_or(rest);
-        if authority.contains(['/', '?', '#', '@']) {
+        if !url.username().is_empty()
+            || url.password().is_some()
+            || url.path() != "/"
+            || url.query().is_some()
+            || url.fragment().is_some()
+        {
             return Err(SigV4Error::InvalidEndpoint(
                 "must be scheme://host[:port] with no path, query or user info",
             ));
         }
-        let (host, port) = split_host_port(authority)?;
-        let host = match port {
-            Some(port) if port != scheme.default_port() => format!("{host}:{port}"),
-            _ => host.to_owned(),
+        let host = match url.host() {
+            Some(Host::Domain(name))
+                if name.len() <= 253
+                    && name
+                        .bytes()
+                        .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'.') =>
+            {
+                name.to_owned()
+            }
+            Some(Host::Ipv4(address)) => address.to_string(),
+            Some(Host::Ipv6(address)) => format!("[{address}]"),
+            _ => return Err(SigV4Error::InvalidEndpoint("invalid host name")),
+        };
+        // `port()` is `None` for the scheme's default port: the `Host`
+        // header a client sends then omits it.
+        let host = match url.port() {
+            Some(0) => return Err(SigV4Error::InvalidEndpoint("port must be 1-65535")),
+            Some(port) => format!("{host}:{port}"),
+            None => host,
         };
         Ok(Self { scheme, host })
     }
@@ -98,56 +124,6 @@ impl fmt::Display for Endpoint {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "{}://{}", self.scheme.as_str(), self.host)
     }
-}
-
-fn split_host_port(authority: &str) -> Result<(&str, Option<&str>), SigV4Error> {
-    let (host, port) = if let Some(rest) = authority.strip_prefix('[') {
-        // IPv6 literal: [::1]:9000
-        let end = rest
-            .find(']')
-            .ok_or(SigV4Error::InvalidEndpoint("unclosed IPv6 bracket"))?;
-        let (inner, after) = (&rest[..end], &rest[end + 1..]);
-        if inner.is_empty()
-            || !inner
-                .bytes()
-                .all(|b| b.is_ascii_hexdigit() || b == b':' || b == b'.')
-        {
-            return Err(SigV4Error::InvalidEndpoint("invalid IPv6 address"));
-        }
-        let port = match after {
-            "" => None,
-            _ => Some(
-                after
-                    .strip_prefix(':')
-                    .ok_or(SigV4Error::InvalidEndpoint("junk after IPv6 address"))?,
-            ),
-        };
-        (&authority[..end + 2], port)
-    } else {
-        match authority.split_once(':') {
-            Some((host, port)) => (host, Some(port)),
-            None => (authority, None),
-        }
-    };
-    if !host.starts_with('[')
-        && (host.is_empty()
-            || host.len() > 253
-            || !host
-                .bytes()
-                .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'.'))
-    {
-        return Err(SigV4Error::InvalidEndpoint("invalid host name"));
-    }
-    if let Some(port) = port {
-        let valid = !port.is_empty()
-            && port.len() <= 5
-            && port.bytes().all(|b| b.is_ascii_digit())
-            && port.parse::<u16>().is_ok_and(|p| p != 0);
-        if !valid {
-            return Err(SigV4Error::InvalidEndpoint("port must be 1-65535"));
-        }
-    }
-    Ok((host, port))
 }
 
 /// A signing region: `us-east-1`, `eu-west-3`, `auto` (R2), …
@@ -296,30 +272,35 @@ pub struct S3Target {
 impl S3Target {
     /// The `Host` the client will send.
     pub fn host(&self) -> String {
-        match self.addressing {
-            Addressing::VirtualHosted => {
-                let (bucket, host) = (self.bucket.as_str(), self.endpoint.host());
-                let mut out = String::with_capacity(bucket.len() + 1 + host.len());
-                out.push_str(bucket);
-                out.push('.');
-                out.push_str(host);
-                out
-            }
-            Addressing::Path => self.endpoint.host().to_owned(),
+        let mut out = String::new();
+        self.write_host(&mut out);
+        out
+    }
+
+    /// [`Self::host`], appended to `out`.
+    pub fn write_host(&self, out: &mut String) {
+        if self.addressing == Addressing::VirtualHosted {
+            out.push_str(self.bucket.as_str());
+            out.push('.');
         }
+        out.push_str(self.endpoint.host());
     }
 
     /// The encoded request path of `key`.
     pub fn object_path(&self, key: &ObjectKey) -> String {
-        let bucket = self.bucket.as_str();
-        let mut out = String::with_capacity(2 + bucket.len() + 3 * key.as_str().len());
+        let mut out = String::new();
+        self.write_object_path(key, &mut out);
+        out
+    }
+
+    /// [`Self::object_path`], appended to `out`.
+    pub fn write_object_path(&self, key: &ObjectKey, out: &mut String) {
         out.push('/');
         if self.addressing == Addressing::Path {
-            encode_into(&mut out, bucket, COMPONENT);
+            encode_into(out, self.bucket.as_str(), COMPONENT);
             out.push('/');
         }
-        encode_into(&mut out, key.as_str(), PATH);
-        out
+        encode_into(out, key.as_str(), PATH);
     }
 
     /// The object's unsigned URL.
@@ -372,6 +353,10 @@ mod tests {
             "https://h:port",
             "https://h_x",
             "http://[::1",
+            "https://h#x",
+            "https://h?",
+            "https://:pw@h",
+            "https://h\n.example",
         ] {
             assert!(Endpoint::parse(bad).is_err(), "{bad}");
         }
