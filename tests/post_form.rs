@@ -11,7 +11,7 @@ use serde_json::{json, Value};
 
 use upload_signer::auth::verify::UserId;
 use upload_signer::config::{storage_config, StorageConfig};
-use upload_signer::sigv4::post_policy::policy_signature;
+use upload_signer::sigv4::actions::post_object::policy_signature;
 use upload_signer::sigv4::Credentials;
 use upload_signer::time::UtcTime;
 use upload_signer::upload::{signed_upload, validate, Policy, UploadId};

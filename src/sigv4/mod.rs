@@ -8,23 +8,22 @@
 //! - [`target`]: endpoints, regions, buckets, keys, addressing style, object URLs
 //! - [`canonical`]: URI encoding, canonical query and headers
 //! - [`signing`]: string to sign, signing key (memoized), signature
-//! - [`presign`]: the query-signing action, [`sign_query`] and [`S3Target::presign`]
-//! - [`post_policy`]: the POST-form action: the form and its signed policy
+//! - [`query`]: the query signer every URL goes through, [`sign_query`]
+//! - [`actions`]: one file per S3 action — the PUT URL, the POST form
 
+pub mod actions;
 pub mod canonical;
 pub mod credentials;
-pub mod post_policy;
-pub mod presign;
+pub mod query;
 pub mod signing;
 pub mod target;
 
 use std::fmt;
 
+pub use actions::post_object::{PostUpload, PresignedPost};
+pub use actions::put_object::PresignedUrl;
 pub use credentials::Credentials;
-pub use post_policy::{PostUpload, PresignedPost};
-pub use presign::{
-    sign_query, PayloadHash, PresignedUrl, QueryRequest, SignedQuery, SigningContext,
-};
+pub use query::{sign_query, PayloadHash, QueryRequest, SignedQuery, SigningContext};
 pub use target::{Addressing, Bucket, Endpoint, Method, ObjectKey, Region, S3Target, Scheme};
 
 /// Everything the signer refuses, each a distinct variant so callers can map

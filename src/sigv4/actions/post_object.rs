@@ -1,4 +1,4 @@
-//! The pre-signed POST form (docs/spec.md §11): a browser-based upload
+//! The POST action (docs/spec.md §11): the pre-signed form: a browser-based upload
 //! whose SigV4 POST policy binds the bucket, the exact key, the exact
 //! `Content-Type`, a `content-length-range` and the `x-amz-*` fields, and
 //! expires with the form. The policy is JSON written by serde_json; its
@@ -10,9 +10,9 @@ use std::ops::RangeInclusive;
 use base64ct::{Base64, Encoding};
 use serde_json::json;
 
-use super::presign::SERVICE;
-use super::target::{Addressing, ObjectKey, S3Target};
-use super::{signing, Credentials, Expiry, SigV4Error};
+use crate::sigv4::query::SERVICE;
+use crate::sigv4::target::{Addressing, ObjectKey, S3Target};
+use crate::sigv4::{signing, Credentials, Expiry, SigV4Error};
 use crate::time::UtcTime;
 
 /// What the form may upload.
