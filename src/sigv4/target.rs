@@ -357,6 +357,9 @@ mod tests {
             "https://h?",
             "https://:pw@h",
             "https://h\n.example",
+            // Non-ASCII hosts: idna_adapter's ASCII-only backend refuses them.
+            "https://bücket.example",
+            "https://xn--bcket-kva.example\u{3002}com",
         ] {
             assert!(Endpoint::parse(bad).is_err(), "{bad}");
         }
