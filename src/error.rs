@@ -9,12 +9,15 @@ use serde::Serialize;
 
 use crate::response::ApiResponse;
 
-/// The error shape of docs/spec.md §3.
+/// The error shape of docs/spec.md §3 (`reason` only for `upload_rejected`,
+/// docs/spec.md §12).
 #[derive(Debug, Serialize)]
 struct ErrorBody {
     status: &'static str,
     message: &'static str,
     code: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    reason: Option<&'static str>,
 }
 
 /// Everything the Worker can answer with other than success.
@@ -34,6 +37,19 @@ pub enum AppError {
     UnsupportedMethod,
     /// A PUT without `size` while `UPLOAD_REQUIRE_SIZE=true`.
     SizeRequired,
+    /// The confirmation's `key` is not a key of the caller's folder shape
+    /// (docs/spec.md §12).
+    InvalidKey,
+    /// The confirmation's `key` lies in another user's folder.
+    Forbidden,
+    /// No object at the confirmation's `key`.
+    UploadNotFound,
+    /// The store failed, timed out or answered garbage; nothing was changed.
+    StorageUnavailable,
+    /// A check failed and the object was deleted; `reason` says which.
+    UploadRejected {
+        reason: &'static str,
+    },
     /// `token_sent`: a non-empty bearer token or `__session` cookie was presented.
     Unauthorized {
         token_sent: bool,
@@ -71,7 +87,12 @@ impl AppError {
             | Self::FileTooLarge
             | Self::InvalidMethod
             | Self::UnsupportedMethod
-            | Self::SizeRequired => 400,
+            | Self::SizeRequired
+            | Self::InvalidKey => 400,
+            Self::Forbidden => 403,
+            Self::UploadNotFound => 404,
+            Self::UploadRejected { .. } => 422,
+            Self::StorageUnavailable => 502,
             Self::Unauthorized { .. } => 401,
             Self::NotFound => 404,
             Self::MethodNotAllowed { .. } => 405,
@@ -98,6 +119,11 @@ impl AppError {
             Self::InvalidMethod => "invalid_method",
             Self::UnsupportedMethod => "unsupported_method",
             Self::SizeRequired => "size_required",
+            Self::InvalidKey => "invalid_key",
+            Self::Forbidden => "forbidden",
+            Self::UploadNotFound => "upload_not_found",
+            Self::StorageUnavailable => "storage_unavailable",
+            Self::UploadRejected { .. } => "upload_rejected",
             Self::Unauthorized { .. } => "unauthorized",
             Self::NotFound => "not_found",
             Self::MethodNotAllowed { .. } => "method_not_allowed",
@@ -126,6 +152,11 @@ impl AppError {
             Self::InvalidMethod => "method must be \"PUT\" or \"POST\"",
             Self::UnsupportedMethod => "This upload method is not enabled",
             Self::SizeRequired => "size is required for PUT uploads",
+            Self::InvalidKey => "key is not an upload key of this service",
+            Self::Forbidden => "This key belongs to another user",
+            Self::UploadNotFound => "No upload at this key",
+            Self::StorageUnavailable => "The store is unavailable; retry later",
+            Self::UploadRejected { .. } => "The upload broke the upload policy and was deleted",
             Self::Unauthorized { .. } => "Authentication required",
             Self::NotFound => "Not found",
             Self::MethodNotAllowed { .. } => "Method not allowed",
@@ -146,6 +177,10 @@ impl AppError {
             status: "error",
             message: self.message(),
             code: self.code(),
+            reason: match self {
+                Self::UploadRejected { reason } => Some(reason),
+                _ => None,
+            },
         };
         let mut resp = ApiResponse::json(self.status(), &body);
         match self {
@@ -191,6 +226,16 @@ mod tests {
             (AppError::InvalidMethod, 400, "invalid_method"),
             (AppError::UnsupportedMethod, 400, "unsupported_method"),
             (AppError::SizeRequired, 400, "size_required"),
+            // docs/spec.md §12.
+            (AppError::InvalidKey, 400, "invalid_key"),
+            (AppError::Forbidden, 403, "forbidden"),
+            (AppError::UploadNotFound, 404, "upload_not_found"),
+            (AppError::StorageUnavailable, 502, "storage_unavailable"),
+            (
+                AppError::UploadRejected { reason: "empty" },
+                422,
+                "upload_rejected",
+            ),
             (
                 AppError::Unauthorized { token_sent: false },
                 401,
@@ -232,7 +277,18 @@ mod tests {
             assert_eq!(b["status"], "error");
             assert_eq!(b["code"], *code);
             assert!(b["message"].as_str().is_some_and(|m| !m.is_empty()));
-            assert_eq!(b.as_object().map(serde_json::Map::len), Some(3), "{err:?}");
+            // `reason` only on a rejected upload (docs/spec.md §12).
+            let fields = if matches!(err, AppError::UploadRejected { .. }) {
+                assert_eq!(b["reason"], "empty");
+                4
+            } else {
+                3
+            };
+            assert_eq!(
+                b.as_object().map(serde_json::Map::len),
+                Some(fields),
+                "{err:?}"
+            );
             assert_eq!(resp.header("Content-Type"), Some("application/json"));
             assert_eq!(resp.header("Cache-Control"), Some("no-store"));
         }

@@ -41,7 +41,9 @@ pub fn respond_without_io(method: &str, path: &str) -> ApiResponse {
         }
         // Both need the environment (settings, CORS): answered by the edge
         // (`fetch` below); natively they have nothing to answer with.
-        Ok(Route::UploadPreflight | Route::Upload) => AppError::NotImplemented.to_response(),
+        Ok(Route::UploadPreflight | Route::Upload | Route::Confirm | Route::ConfirmPreflight) => {
+            AppError::NotImplemented.to_response()
+        }
         Err(err) => err.to_response(),
     }
 }

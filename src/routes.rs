@@ -8,6 +8,8 @@ use crate::response::ApiResponse;
 
 /// The original GitFolio route.
 pub const UPLOAD_PATH: &str = "/api/v1/s3/generatePreSignedURL";
+/// Upload confirmation (docs/spec.md §12).
+pub const CONFIRM_PATH: &str = "/api/v1/s3/confirmUpload";
 /// Liveness probe: no auth, no rate limit.
 pub const HEALTH_PATH: &str = "/healthz";
 
@@ -23,6 +25,10 @@ pub enum Route {
     Upload,
     /// `OPTIONS` on the upload path (CORS preflight).
     UploadPreflight,
+    /// `POST` on the confirmation path.
+    Confirm,
+    /// `OPTIONS` on the confirmation path.
+    ConfirmPreflight,
 }
 
 /// The path of a request URL as the runtime serialises it (absolute,
@@ -46,7 +52,9 @@ pub fn route(method: &str, path: &str) -> Result<Route, AppError> {
         }),
         (UPLOAD_PATH, "POST") => Ok(Route::Upload),
         (UPLOAD_PATH, "OPTIONS") => Ok(Route::UploadPreflight),
-        (UPLOAD_PATH, _) => Err(AppError::MethodNotAllowed {
+        (CONFIRM_PATH, "POST") => Ok(Route::Confirm),
+        (CONFIRM_PATH, "OPTIONS") => Ok(Route::ConfirmPreflight),
+        (UPLOAD_PATH | CONFIRM_PATH, _) => Err(AppError::MethodNotAllowed {
             allow: UPLOAD_ALLOW,
         }),
         _ => Err(AppError::NotFound),
@@ -108,6 +116,8 @@ mod tests {
         assert_eq!(route("HEAD", "/healthz"), Ok(Route::Health));
         assert_eq!(route("POST", UPLOAD_PATH), Ok(Route::Upload));
         assert_eq!(route("OPTIONS", UPLOAD_PATH), Ok(Route::UploadPreflight));
+        assert_eq!(route("POST", CONFIRM_PATH), Ok(Route::Confirm));
+        assert_eq!(route("OPTIONS", CONFIRM_PATH), Ok(Route::ConfirmPreflight));
     }
 
     #[test]
@@ -116,12 +126,14 @@ mod tests {
             route("POST", "/healthz"),
             Err(AppError::MethodNotAllowed { allow: "GET, HEAD" })
         );
-        assert_eq!(
-            route("GET", UPLOAD_PATH),
-            Err(AppError::MethodNotAllowed {
-                allow: "POST, OPTIONS"
-            })
-        );
+        for path in [UPLOAD_PATH, CONFIRM_PATH] {
+            assert_eq!(
+                route("GET", path),
+                Err(AppError::MethodNotAllowed {
+                    allow: "POST, OPTIONS"
+                })
+            );
+        }
     }
 
     #[test]
@@ -132,6 +144,7 @@ mod tests {
             "/HEALTHZ",
             "/api/v1/s3/generatepresignedurl",
             "/api/v1/s3/generatePreSignedURL/x",
+            "/api/v1/s3/confirmupload",
         ] {
             assert_eq!(route("GET", path), Err(AppError::NotFound), "{path}");
         }

@@ -7,9 +7,11 @@
 //!   order;
 //! - [`key`]: the object key, with a random folder for `uniqueKeys` types;
 //! - [`method`]: PUT or POST, and the operator's method settings;
-//! - [`signed`]: the signed answer for a validated upload.
+//! - [`signed`]: the signed answer for a validated upload;
+//! - [`confirm`]: the confirmation request — its key, whose it is, the answer.
 
 pub mod body;
+pub mod confirm;
 pub mod key;
 pub mod method;
 pub mod policy;
