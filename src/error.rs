@@ -90,11 +90,10 @@ impl AppError {
             | Self::SizeRequired
             | Self::InvalidKey => 400,
             Self::Forbidden => 403,
-            Self::UploadNotFound => 404,
             Self::UploadRejected { .. } => 422,
             Self::StorageUnavailable => 502,
             Self::Unauthorized { .. } => 401,
-            Self::NotFound => 404,
+            Self::NotFound | Self::UploadNotFound => 404,
             Self::MethodNotAllowed { .. } => 405,
             Self::PayloadTooLarge => 413,
             Self::UnsupportedMediaType => 415,
