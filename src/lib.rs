@@ -16,6 +16,7 @@ pub mod ratelimit;
 pub mod response;
 pub mod routes;
 pub mod sigv4;
+pub mod store;
 pub mod time;
 pub mod upload;
 
