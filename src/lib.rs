@@ -9,6 +9,7 @@
 
 pub mod auth;
 pub mod config;
+pub mod confirm;
 pub mod cors;
 pub mod error;
 pub mod log;
