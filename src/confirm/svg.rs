@@ -130,9 +130,10 @@ fn element_is_safe(e: &BytesStart<'_>, is_root: bool) -> bool {
             .filter(|c| !c.is_whitespace() && !c.is_control())
             .flat_map(char::to_lowercase)
             .collect();
-        !starts_with_on(key)
-            && !(key.eq_ignore_ascii_case("attributename") && starts_with_on(&value))
-            && !value.contains("javascript:")
+        let runs_script = starts_with_on(key)
+            || (key.eq_ignore_ascii_case("attributename") && starts_with_on(&value))
+            || value.contains("javascript:");
+        !runs_script
     })
 }
 

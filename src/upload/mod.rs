@@ -20,5 +20,7 @@ pub mod signed;
 pub use body::{validate, ValidatedUpload, MAX_BODY_BYTES};
 pub use key::{object_key, UploadId};
 pub use method::{MethodRules, UploadMethod};
-pub use policy::{Policy, PolicyError, TypeRule, MAX_OBJECT_BYTES};
+pub use policy::{
+    Policy, PolicyError, TypeRule, DEFAULT_MAX_DIMENSION, MAX_DIMENSION, MAX_OBJECT_BYTES,
+};
 pub use signed::signed_upload;

@@ -9,6 +9,12 @@ use serde::Deserialize;
 /// S3's limit for a single PUT: no policy may allow more.
 pub const MAX_OBJECT_BYTES: u64 = 5 * 1024 * 1024 * 1024;
 
+/// The default `maxWidth` / `maxHeight` of a raster image (docs/spec.md §12).
+pub const DEFAULT_MAX_DIMENSION: u32 = 8192;
+/// The largest `maxWidth` / `maxHeight` an operator may set: JPEG's and
+/// GIF's own limit, far above any upload a Worker should accept.
+pub const MAX_DIMENSION: u32 = 65_535;
+
 const MIB: u64 = 1024 * 1024;
 const IMAGES: &[&str] = &["jpg", "jpeg", "png", "gif", "webp", "svg"];
 
@@ -32,6 +38,11 @@ pub struct TypeRule {
     /// `uniqueKeys`: each upload gets its own random folder, so a re-upload
     /// gets a new `link` (docs/spec.md §11). Default off.
     pub unique_keys: bool,
+    /// `maxWidth` / `maxHeight`: the largest raster image (PNG, JPEG, GIF,
+    /// WebP) upload confirmation accepts, in pixels (docs/spec.md §12).
+    /// Default [`DEFAULT_MAX_DIMENSION`] each.
+    pub max_width: u32,
+    pub max_height: u32,
 }
 
 /// The whole policy: types, and the MIME type of every extension they allow.
@@ -52,6 +63,8 @@ impl Default for Policy {
             extensions: extensions.iter().map(|e| (*e).to_owned()).collect(),
             max_bytes,
             unique_keys: false,
+            max_width: DEFAULT_MAX_DIMENSION,
+            max_height: DEFAULT_MAX_DIMENSION,
         };
         let types = [
             ("profile", rule(IMAGES, 5 * MIB)),
@@ -95,19 +108,28 @@ struct RawType {
     max_bytes: u64,
     #[serde(default)]
     unique_keys: bool,
+    #[serde(default = "default_dimension")]
+    max_width: u32,
+    #[serde(default = "default_dimension")]
+    max_height: u32,
+}
+
+fn default_dimension() -> u32 {
+    DEFAULT_MAX_DIMENSION
 }
 
 impl Policy {
     /// Parses an operator's table:
     /// `{"types": {"<type>": {"extensions": ["png", …], "maxBytes": N,
-    ///   "uniqueKeys": false}, …},
+    ///   "uniqueKeys": false, "maxWidth": 8192, "maxHeight": 8192}, …},
     ///   "mimeTypes": {"<ext>": "<mime>", …}}` — `mimeTypes` optional, merged
     /// over the built-in map.
     ///
     /// # Errors
     /// [`PolicyError`] for malformed JSON, an empty table, a type name not
     /// `[A-Za-z0-9_-]{1,64}`, an extension not `[a-z0-9]{1,16}` or without a
-    /// MIME type, or a size not in 1..=5 GiB.
+    /// MIME type, a size not in 1..=5 GiB, or a `maxWidth` / `maxHeight` not
+    /// in 1..=65535.
     pub fn from_json(json: &str) -> Result<Self, PolicyError> {
         let raw: RawPolicy =
             serde_json::from_str(json).map_err(|_| PolicyError("not valid policy JSON"))?;
@@ -132,6 +154,10 @@ impl Policy {
                     "type needs extensions and a maxBytes in 1..=5 GiB",
                 ));
             }
+            let dimensions = 1..=MAX_DIMENSION;
+            if !dimensions.contains(&t.max_width) || !dimensions.contains(&t.max_height) {
+                return Err(PolicyError("maxWidth and maxHeight must be in 1..=65535"));
+            }
             let mut extensions = Vec::new();
             for ext in t.extensions {
                 let ext = ext.trim_start_matches('.').to_ascii_lowercase();
@@ -146,6 +172,8 @@ impl Policy {
                     extensions,
                     max_bytes: t.max_bytes,
                     unique_keys: t.unique_keys,
+                    max_width: t.max_width,
+                    max_height: t.max_height,
                 },
             );
         }
@@ -229,6 +257,22 @@ mod tests {
     }
 
     #[test]
+    fn raster_dimension_limits() {
+        assert!(Policy::default()
+            .types
+            .values()
+            .all(|r| r.max_width == 8192 && r.max_height == 8192));
+        let p = Policy::from_json(
+            r#"{"types": {"icon": {"extensions": ["png"], "maxBytes": 1, "maxWidth": 512, "maxHeight": 65535}, "doc": {"extensions": ["pdf"], "maxBytes": 1}}}"#,
+        )
+        .unwrap();
+        let icon = p.rule("icon").unwrap();
+        assert_eq!((icon.max_width, icon.max_height), (512, 65535));
+        let doc = p.rule("doc").unwrap();
+        assert_eq!((doc.max_width, doc.max_height), (8192, 8192));
+    }
+
+    #[test]
     fn invalid_operator_tables_are_refused() {
         for bad in [
             "",
@@ -243,6 +287,12 @@ mod tests {
             r#"{"types": {"x": {"extensions": ["png"], "maxBytes": 1, "typo": 1}}}"#,
             r#"{"types": {"x": {"extensions": ["png"], "maxBytes": 1, "uniqueKeys": "yes"}}}"#,
             r#"{"types": {"x": {"extensions": [1], "maxBytes": 1}}}"#,
+            r#"{"types": {"x": {"extensions": ["png"], "maxBytes": 1, "maxWidth": 0}}}"#,
+            r#"{"types": {"x": {"extensions": ["png"], "maxBytes": 1, "maxHeight": 65536}}}"#,
+            r#"{"types": {"x": {"extensions": ["png"], "maxBytes": 1, "maxWidth": -1}}}"#,
+            r#"{"types": {"x": {"extensions": ["png"], "maxBytes": 1, "maxWidth": 64.5}}}"#,
+            r#"{"types": {"x": {"extensions": ["png"], "maxBytes": 1, "maxHeight": "8192"}}}"#,
+            r#"{"types": {"x": {"extensions": ["png"], "maxBytes": 1, "maxWidth": null}}}"#,
             r#"{"types": {"x": {"extensions": ["png"], "maxBytes": 1}}, "other": 1}"#,
             r#"{"types": {"x": {"extensions": ["png"], "maxBytes": 1}}, "mimeTypes": {"exe": "not a mime"}}"#,
         ] {
