@@ -24,6 +24,7 @@ use upload_signer::auth::jwks::{KeySet, RsaPublicKey};
 use upload_signer::auth::token::{SignatureVerifier, SESSION_CATEGORIES};
 use upload_signer::auth::verify::{verify_token, ClaimRules, UserId};
 use upload_signer::config::{storage_config, StorageConfig};
+use upload_signer::confirm::{check, Expectation, Rejection, StoredObject, MAX_PROBE_BYTES};
 use upload_signer::sigv4::canonical::{
     canonical_headers, canonical_query, is_header_value, uri_encode, uri_encode_path,
 };
@@ -82,6 +83,78 @@ pub(crate) fn percent_decode(s: &str) -> Option<Vec<u8>> {
         }
     }
     Some(out)
+}
+
+/// The expected MIME types target `confirm` picks from: every format the
+/// checks read, one `infer` knows without a dimension reader (HEIC), and one
+/// nothing checks.
+const CONFIRM_MIMES: &[&str] = &[
+    "image/png",
+    "image/jpeg",
+    "image/gif",
+    "image/webp",
+    "image/svg+xml",
+    "application/pdf",
+    "image/heic",
+    "text/plain",
+];
+
+/// Target `confirm`: upload confirmation's checks (docs/spec.md §12) on any
+/// bytes. Byte 0 picks the expected MIME type; byte 1's bits: 0–1 the stored
+/// Content-Type (the MIME, the MIME in capitals with a parameter,
+/// `text/html`, none), 2 a `HEAD` size beyond the probed bytes, 3 tight
+/// limits (1000 bytes, 16 × 16 pixels). The rest is the object. Any input
+/// gets a verdict, never a panic, and the verdict agrees with the limits.
+pub(crate) fn confirm(data: &[u8]) -> Result<(), Rejection> {
+    let Some((&[pick, flags], body)) = data.split_first_chunk::<2>() else {
+        return Ok(());
+    };
+    let mime = CONFIRM_MIMES[usize::from(pick) % CONFIRM_MIMES.len()];
+    let loud = format!("{}; charset=binary", mime.to_ascii_uppercase());
+    let stored = match flags & 3 {
+        0 => Some(mime),
+        1 => Some(loud.as_str()),
+        2 => Some("text/html"),
+        _ => None,
+    };
+    let size = body.len() as u64 + if flags & 4 == 0 { 0 } else { 1000 };
+    let (max_bytes, max_pixels) = if flags & 8 == 0 {
+        (u64::MAX, 8192)
+    } else {
+        (1000, 16)
+    };
+    let object = StoredObject {
+        size,
+        content_type: stored,
+        head: &body[..body.len().min(MAX_PROBE_BYTES)],
+    };
+    let expected = Expectation {
+        mime,
+        max_bytes,
+        max_width: max_pixels,
+        max_height: max_pixels,
+    };
+    let verdict = check(&object, &expected);
+    match verdict {
+        Ok(v) => {
+            assert!(size >= 1 && size <= max_bytes && flags & 3 < 2);
+            assert_eq!(v.width.is_some(), v.height.is_some());
+            if let (Some(w), Some(h)) = (v.width, v.height) {
+                assert!((1..=max_pixels).contains(&w) && (1..=max_pixels).contains(&h));
+                assert!(
+                    CONFIRM_MIMES[..4].contains(&mime),
+                    "dimensions only for rasters"
+                );
+            }
+        }
+        Err(Rejection::Empty) => assert_eq!(size, 0),
+        Err(Rejection::TooLarge) => assert!(size > max_bytes),
+        Err(Rejection::ContentTypeMismatch) => assert!(flags & 3 >= 2),
+        Err(Rejection::UnsafeSvg) => assert_eq!(mime, "image/svg+xml"),
+        Err(Rejection::DimensionsExceeded) => assert!(CONFIRM_MIMES[..4].contains(&mime)),
+        Err(Rejection::ContentMismatch) => assert_ne!(mime, "image/svg+xml"),
+    }
+    verdict.map(|_| ())
 }
 
 /// Target `upload_body`: any request body through validation; whatever is

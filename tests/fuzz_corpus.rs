@@ -39,6 +39,33 @@ fn file_name_inputs() {
 }
 
 #[test]
+fn confirm_inputs() {
+    replay("confirm", |data| {
+        let _ = harness::confirm(data);
+    });
+}
+
+/// The `ok-*` seeds are real files that pass every check, so fuzzing starts
+/// from inside each format's reader rather than at the signature test.
+#[test]
+fn confirm_ok_seeds_are_verified() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("fuzz/corpus/confirm");
+    let mut count = 0;
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let path = entry.unwrap().path();
+        let name = path.file_name().unwrap().to_string_lossy().into_owned();
+        let verdict = harness::confirm(&std::fs::read(&path).unwrap());
+        assert_eq!(
+            verdict.is_ok(),
+            name.starts_with("ok-"),
+            "{name}: {verdict:?}"
+        );
+        count += 1;
+    }
+    assert!(count > 8);
+}
+
+#[test]
 fn jwt_inputs() {
     replay("jwt", |data| {
         harness::jwt(data);
