@@ -22,6 +22,8 @@ pub mod time;
 pub mod upload;
 
 #[cfg(target_arch = "wasm32")]
+mod api;
+#[cfg(target_arch = "wasm32")]
 mod edge;
 
 #[cfg(target_arch = "wasm32")]
@@ -65,12 +67,13 @@ async fn fetch(
     let path = path.as_str();
     let route_name = match path {
         routes::UPLOAD_PATH => "upload",
+        routes::CONFIRM_PATH => "confirm",
         routes::HEALTH_PATH => "health",
         _ => "other",
     };
     let log = log::RequestLog::new(route_name, &method, worker::Date::now().as_millis());
-    let resp = if path == routes::UPLOAD_PATH {
-        upload_route(routes::route(&method, path), &req, &env, &log).await
+    let resp = if path == routes::UPLOAD_PATH || path == routes::CONFIRM_PATH {
+        api::route(routes::route(&method, path), &req, &env, &log).await
     } else {
         respond_without_io(&method, path)
     };
@@ -81,110 +84,4 @@ async fn fetch(
     Ok(edge::to_web_response(&resp)
         .or_else(|_| edge::to_web_response(&AppError::ServerError.to_response()))
         .unwrap_or_else(|_| web_sys::Response::error()))
-}
-
-/// The upload route — POST, preflight, and 405 for other methods — with CORS
-/// on every answer (docs/spec.md §9).
-#[cfg(target_arch = "wasm32")]
-async fn upload_route(
-    route: Result<Route, AppError>,
-    req: &web_sys::Request,
-    env: &worker::Env,
-    log: &log::RequestLog,
-) -> ApiResponse {
-    let settings = edge::settings(env);
-    let headers = edge::headers_of(req);
-    let origin = headers.get("Origin").ok().flatten();
-    let cors = match &settings.cors {
-        Ok(cors) => cors,
-        Err(err) => {
-            edge::log_setting_error(*err);
-            log.reason(AppError::ServerError.code());
-            return AppError::ServerError.to_response();
-        }
-    };
-    let mut resp = match route {
-        Ok(Route::UploadPreflight) => return cors::preflight(cors, origin.as_deref()),
-        Ok(_) => upload(req, &headers, env, log).await.unwrap_or_else(|err| {
-            log.reason(err.code());
-            err.to_response()
-        }),
-        Err(err) => {
-            log.reason(err.code());
-            err.to_response()
-        }
-    };
-    cors::apply(&mut resp, cors, origin.as_deref());
-    resp
-}
-
-/// `POST /api/v1/s3/generatePreSignedURL`, in docs/spec.md §3's order: authentication
-/// (401/503) → rate limit (429) → body (415/413/400) → signing (500). Every
-/// response after the rate-limit step carries the `RateLimit` headers; body
-/// errors spend budget too.
-#[cfg(target_arch = "wasm32")]
-async fn upload(
-    req: &web_sys::Request,
-    headers: &worker::Headers,
-    env: &worker::Env,
-    log: &log::RequestLog,
-) -> Result<ApiResponse, AppError> {
-    let now = time::UtcTime::from_unix_millis(worker::Date::now().as_millis());
-    let session = auth::authenticate(headers, env, now, log).await?;
-    let user = session.user_id.as_str();
-    log.user(user);
-
-    let quota = edge::settings(env).quota.map_err(|err| {
-        edge::log_setting_error(err);
-        AppError::ServerError
-    })?;
-    let verdict = ratelimit::take(env, user, quota).await;
-    let result = if verdict.allowed {
-        sign_request(req, headers, env, &session.user_id, now).await
-    } else {
-        Err(AppError::RateLimited {
-            retry_after_secs: verdict.retry_after_seconds.unwrap_or(1),
-        })
-    };
-    let mut resp = result.unwrap_or_else(|err| {
-        log.reason(err.code());
-        err.to_response()
-    });
-    ratelimit::apply_headers(&mut resp, quota, &verdict);
-    Ok(resp)
-}
-
-/// The body and signing steps, for an authenticated caller within budget.
-#[cfg(target_arch = "wasm32")]
-async fn sign_request(
-    req: &web_sys::Request,
-    headers: &worker::Headers,
-    env: &worker::Env,
-    user: &auth::verify::UserId,
-    now: time::UtcTime,
-) -> Result<ApiResponse, AppError> {
-    let settings = edge::settings(env);
-    let content_type = headers.get("Content-Type").ok().flatten();
-    routes::check_json_content_type(content_type.as_deref())?;
-    let body = edge::read_body_limited(req, headers, upload::MAX_BODY_BYTES).await?;
-    let policy = settings.policy.as_ref().map_err(|err| {
-        edge::log_setting_error(*err);
-        AppError::ServerError
-    })?;
-    let upload = upload::validate(&body, policy)?;
-    let methods = settings.methods.as_ref().map_err(|err| {
-        edge::log_setting_error(*err);
-        AppError::ServerError
-    })?;
-    methods.check(&upload)?;
-    let storage = settings.storage.as_ref().map_err(|err| {
-        edge::log_setting_error(*err);
-        AppError::UrlGenerationFailed
-    })?;
-    let id = if upload.unique_keys {
-        Some(upload::UploadId::random().map_err(|_| AppError::ServerError)?)
-    } else {
-        None
-    };
-    upload::signed_upload(&upload, user, storage, now, id.as_ref())
 }

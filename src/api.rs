@@ -1,0 +1,201 @@
+//! The two API routes at the edge (docs/spec.md §3, §12): CORS,
+//! authentication and the shared rate-limit budget, then signing
+//! (`generatePreSignedURL`) or confirmation (`confirmUpload`). Every
+//! decision is in the pure modules; this is their order and their I/O.
+
+use crate::error::AppError;
+use crate::response::ApiResponse;
+use crate::routes::{self, Route};
+use crate::{auth, confirm, cors, edge, log, ratelimit, store, time, upload};
+
+/// The two API routes — POST, preflight, and 405 for other methods — with
+/// CORS on every answer (docs/spec.md §9).
+pub(crate) async fn route(
+    route: Result<Route, AppError>,
+    req: &web_sys::Request,
+    env: &worker::Env,
+    log: &log::RequestLog,
+) -> ApiResponse {
+    let settings = edge::settings(env);
+    let headers = edge::headers_of(req);
+    let origin = headers.get("Origin").ok().flatten();
+    let cors = match &settings.cors {
+        Ok(cors) => cors,
+        Err(err) => {
+            edge::log_setting_error(*err);
+            log.reason(AppError::ServerError.code());
+            return AppError::ServerError.to_response();
+        }
+    };
+    let mut resp = match route {
+        Ok(Route::UploadPreflight | Route::ConfirmPreflight) => {
+            return cors::preflight(cors, origin.as_deref())
+        }
+        Ok(route) => authenticated(route, req, &headers, env, log)
+            .await
+            .unwrap_or_else(|err| {
+                log.reason(err.code());
+                err.to_response()
+            }),
+        Err(err) => {
+            log.reason(err.code());
+            err.to_response()
+        }
+    };
+    cors::apply(&mut resp, cors, origin.as_deref());
+    resp
+}
+
+/// A POST on either route, in docs/spec.md §3's order: authentication
+/// (401/503) → rate limit (429, one budget for both routes) → the route's
+/// own steps. Every response after the rate-limit step carries the
+/// `RateLimit` headers; body errors spend budget too.
+async fn authenticated(
+    route: Route,
+    req: &web_sys::Request,
+    headers: &worker::Headers,
+    env: &worker::Env,
+    log: &log::RequestLog,
+) -> Result<ApiResponse, AppError> {
+    let now = time::UtcTime::from_unix_millis(worker::Date::now().as_millis());
+    let session = auth::authenticate(headers, env, now, log).await?;
+    let user = session.user_id.as_str();
+    log.user(user);
+
+    let quota = edge::settings(env).quota.map_err(|err| {
+        edge::log_setting_error(err);
+        AppError::ServerError
+    })?;
+    let verdict = ratelimit::take(env, user, quota).await;
+    let result = if !verdict.allowed {
+        Err(AppError::RateLimited {
+            retry_after_secs: verdict.retry_after_seconds.unwrap_or(1),
+        })
+    } else if route == Route::Confirm {
+        confirm_request(req, headers, env, &session.user_id, now).await
+    } else {
+        sign_request(req, headers, env, &session.user_id, now).await
+    };
+    let mut resp = result.unwrap_or_else(|err| {
+        log.reason(err.code());
+        err.to_response()
+    });
+    ratelimit::apply_headers(&mut resp, quota, &verdict);
+    Ok(resp)
+}
+
+/// The body and signing steps, for an authenticated caller within budget.
+async fn sign_request(
+    req: &web_sys::Request,
+    headers: &worker::Headers,
+    env: &worker::Env,
+    user: &auth::verify::UserId,
+    now: time::UtcTime,
+) -> Result<ApiResponse, AppError> {
+    let settings = edge::settings(env);
+    let content_type = headers.get("Content-Type").ok().flatten();
+    routes::check_json_content_type(content_type.as_deref())?;
+    let body = edge::read_body_limited(req, headers, upload::MAX_BODY_BYTES).await?;
+    let policy = settings.policy.as_ref().map_err(|err| {
+        edge::log_setting_error(*err);
+        AppError::ServerError
+    })?;
+    let upload = upload::validate(&body, policy)?;
+    let methods = settings.methods.as_ref().map_err(|err| {
+        edge::log_setting_error(*err);
+        AppError::ServerError
+    })?;
+    methods.check(&upload)?;
+    let storage = settings.storage.as_ref().map_err(|err| {
+        edge::log_setting_error(*err);
+        AppError::UrlGenerationFailed
+    })?;
+    let id = if upload.unique_keys {
+        Some(upload::UploadId::random().map_err(|_| AppError::ServerError)?)
+    } else {
+        None
+    };
+    upload::signed_upload(&upload, user, storage, now, id.as_ref())
+}
+
+/// The body, key and store steps of `confirmUpload` (docs/spec.md §12), for
+/// an authenticated caller within budget: the key must be the caller's
+/// (400/403, nothing read) → `HEAD` (404/502) → the first bytes → the
+/// checks → on a failed check the object is deleted, then 422; a store
+/// that fails at any step is 502 with the object left alone.
+async fn confirm_request(
+    req: &web_sys::Request,
+    headers: &worker::Headers,
+    env: &worker::Env,
+    user: &auth::verify::UserId,
+    now: time::UtcTime,
+) -> Result<ApiResponse, AppError> {
+    let settings = edge::settings(env);
+    let content_type = headers.get("Content-Type").ok().flatten();
+    routes::check_json_content_type(content_type.as_deref())?;
+    let body = edge::read_body_limited(req, headers, upload::MAX_BODY_BYTES).await?;
+    let policy = settings.policy.as_ref().map_err(|err| {
+        edge::log_setting_error(*err);
+        AppError::ServerError
+    })?;
+    let storage = settings.storage.as_ref().map_err(|err| {
+        edge::log_setting_error(*err);
+        AppError::ServerError
+    })?;
+    let key = upload::confirm::parse_body(&body)?;
+    let owned = upload::confirm::owned_key(&key, &storage.key_prefix, user, policy)?;
+    let object_key =
+        crate::sigv4::ObjectKey::new(owned.key.clone()).map_err(|_| AppError::InvalidKey)?;
+    let store = store::edge::Store {
+        target: &storage.target,
+        credentials: &storage.credentials,
+        now,
+    };
+    let unavailable = |err: store::StoreError| match err {
+        store::StoreError::NotFound => AppError::UploadNotFound,
+        store::StoreError::Unavailable => AppError::StorageUnavailable,
+    };
+    let head = store.head(&object_key).await.map_err(unavailable)?;
+    let probe = head.size.min(confirm::MAX_PROBE_BYTES as u64);
+    let first = if probe == 0 {
+        Vec::new()
+    } else {
+        store
+            .first_bytes(&object_key, probe)
+            .await
+            .map_err(unavailable)?
+    };
+    let verdict = confirm::check(
+        &confirm::StoredObject {
+            size: head.size,
+            content_type: head.content_type.as_deref(),
+            head: &first,
+        },
+        &confirm::Expectation {
+            mime: owned.mime,
+            max_bytes: owned.rule.max_bytes,
+            max_width: owned.rule.max_width,
+            max_height: owned.rule.max_height,
+        },
+    );
+    match verdict {
+        Ok(verified) => Ok(upload::confirm::verified_response(
+            &upload::confirm::VerifiedUpload {
+                link: storage.public_link(&object_key),
+                key: owned.key,
+                size: head.size,
+                content_type: owned.mime.to_owned(),
+                etag: head.etag,
+                width: verified.width,
+                height: verified.height,
+            },
+        )),
+        Err(rejection) => {
+            // Deleted first: a 422 always means the object is gone.
+            store.delete(&object_key).await.map_err(unavailable)?;
+            Err(AppError::UploadRejected {
+                reason: rejection.reason(),
+            })
+        }
+    }
+}
