@@ -16,7 +16,8 @@
 #    to the name rules, the content-type and size checks, and the SigV4
 #    signer. `method` is often set to `PUT` or `POST`, so both answers (the
 #    URL and the POST form, docs/spec.md §11) are reached. The body stays
-#    schema-valid; negative bodies are left alone.
+#    schema-valid; negative bodies are left alone. For `confirmUpload`, the
+#    generated `key` is often moved into the fuzz user's own folder.
 import os
 import urllib.request
 
@@ -59,6 +60,8 @@ def flatmap_case(ctx, case):
         return st.just(case)
 
     generated = dict(case.body)
+    if case.path.endswith("/confirmUpload"):
+        return _steer_confirm(case, generated)
 
     def steer(choice):
         new_type, extension, method = choice
@@ -80,3 +83,21 @@ def flatmap_case(ctx, case):
         st.sampled_from([None, *EXTENSIONS]),
         st.sampled_from([None, "PUT", "POST"]),
     ).map(steer)
+
+
+def _steer_confirm(case, generated):
+    """`confirmUpload`: a generated `key` is often made one of the fuzz user's
+    own keys (its folder, a type, an allowed extension), so requests go past
+    the key checks to the store (404 for a key nothing was uploaded to)."""
+
+    def steer(choice):
+        new_type, extension = choice
+        body = dict(generated)
+        name = body.get("key")
+        if new_type is not None and isinstance(name, str):
+            name = name.replace("/", "_").lstrip(".") or "x"
+            body["key"] = f"user-uploads/{SUB}/{new_type}/{name}{extension or '.png'}"
+        case.body = body
+        return case
+
+    return st.tuples(st.sampled_from([None, *TYPES]), st.sampled_from([None, *EXTENSIONS])).map(steer)
