@@ -77,7 +77,7 @@ async fn authenticated(
         sign_request(req, headers, env, &session.user_id, now).await
     };
     let mut resp = result.unwrap_or_else(|err| {
-        log.reason(err.code());
+        log.reason(err.log_reason());
         err.to_response()
     });
     ratelimit::apply_headers(&mut resp, quota, &verdict);

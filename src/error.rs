@@ -136,6 +136,15 @@ impl AppError {
         }
     }
 
+    /// The request log line's `reason`: the code, or for a rejected upload
+    /// the check that failed (`unsafe_svg`, …).
+    pub const fn log_reason(&self) -> &'static str {
+        match self {
+            Self::UploadRejected { reason } => reason,
+            _ => self.code(),
+        }
+    }
+
     /// The human-readable message: fixed text, nothing from the request or
     /// the configuration.
     pub const fn message(&self) -> &'static str {
@@ -272,6 +281,12 @@ mod tests {
         for (err, status, code) in table {
             let resp = err.to_response();
             assert_eq!(resp.status, *status, "{err:?}");
+            let logged = if matches!(err, AppError::UploadRejected { .. }) {
+                "empty"
+            } else {
+                code
+            };
+            assert_eq!(err.log_reason(), logged);
             let b = body(err);
             assert_eq!(b["status"], "error");
             assert_eq!(b["code"], *code);

@@ -12,6 +12,7 @@ import { AwsClient } from "aws4fetch";
 import { samplePng } from "../../../dev/sample-png.mjs";
 import { jsonBody, ROOT, startWorker, UPLOAD_PATH } from "../fixture.js";
 import { AUTH_BINDINGS, Issuer, JWKS_URL } from "../issuer.js";
+import { loggedReasons, waitForReason } from "../logs.js";
 import { assertMatchesOpenApi } from "../openapi.js";
 import { freePort, put, S3_ACCESS_KEY, S3_BUCKET, S3_SECRET_KEY, startS3 } from "../s3.js";
 
@@ -70,11 +71,13 @@ async function confirm(key, worker, bearer) {
 }
 
 async function expectRejected(key, reason) {
+  const before = loggedReasons().filter((r) => r === reason).length;
   const { res, json } = await confirm(key);
   assert.equal(res.status, 422, JSON.stringify(json));
   assert.equal(json.code, "upload_rejected");
   assert.equal(json.reason, reason);
   assert.equal(s3.stored(key), null, "the rejected object is gone from the store");
+  assert.ok((await waitForReason(reason, before)) > before, `no request line with reason ${reason}`);
 }
 
 before(async () => {
