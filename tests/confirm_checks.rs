@@ -49,11 +49,11 @@ fn judge_as(bytes: &[u8], mime: &str) -> Result<Verified, Rejection> {
     judge(bytes, Some(mime), &expect(mime))
 }
 
-fn raster(width: u32, height: u32) -> Result<Verified, Rejection> {
-    Ok(Verified {
+fn raster(width: u32, height: u32) -> Verified {
+    Verified {
         width: Some(width),
         height: Some(height),
-    })
+    }
 }
 
 const NO_DIMENSIONS: Result<Verified, Rejection> = Ok(Verified {
@@ -64,11 +64,11 @@ const NO_DIMENSIONS: Result<Verified, Rejection> = Ok(Verified {
 #[test]
 fn real_files_are_verified_with_their_dimensions() {
     for (file, mime, verdict) in [
-        ("gradient.png", "image/png", raster(48, 32)),
-        ("photo.jpg", "image/jpeg", raster(40, 30)),
-        ("small.gif", "image/gif", raster(20, 10)),
-        ("lossy.webp", "image/webp", raster(24, 16)),
-        ("lossless.webp", "image/webp", raster(12, 8)),
+        ("gradient.png", "image/png", Ok(raster(48, 32))),
+        ("photo.jpg", "image/jpeg", Ok(raster(40, 30))),
+        ("small.gif", "image/gif", Ok(raster(20, 10))),
+        ("lossy.webp", "image/webp", Ok(raster(24, 16))),
+        ("lossless.webp", "image/webp", Ok(raster(12, 8))),
         ("logo.svg", "image/svg+xml", NO_DIMENSIONS),
         ("doc.pdf", "application/pdf", NO_DIMENSIONS),
     ] {
@@ -84,7 +84,7 @@ fn stored_content_type_parameters_and_case_are_accepted() {
         Some("Image/PNG; charset=binary"),
         &expect("image/png"),
     );
-    assert_eq!(verdict, raster(48, 32));
+    assert_eq!(verdict, Ok(raster(48, 32)));
 }
 
 #[test]
@@ -196,7 +196,7 @@ fn raster_dimensions_within_the_type_limits() {
     };
     assert_eq!(
         judge(&wide, Some("image/png"), &roomy),
-        raster(9000, 10),
+        Ok(raster(9000, 10)),
         "limits are inclusive"
     );
     let tight = Expectation {
@@ -244,7 +244,7 @@ fn a_raster_header_beyond_the_probe_is_content_mismatch() {
         content_type: Some("image/jpeg"),
         head: &padded,
     };
-    assert_eq!(check(&whole, &expect("image/jpeg")), raster(40, 30));
+    assert_eq!(check(&whole, &expect("image/jpeg")), Ok(raster(40, 30)));
 }
 
 #[test]
