@@ -69,6 +69,8 @@ fn real_files_are_verified_with_their_dimensions() {
         ("small.gif", "image/gif", Ok(raster(20, 10))),
         ("lossy.webp", "image/webp", Ok(raster(24, 16))),
         ("lossless.webp", "image/webp", Ok(raster(12, 8))),
+        ("alpha.webp", "image/webp", Ok(raster(10, 6))),
+        ("progressive.jpg", "image/jpeg", Ok(raster(32, 24))),
         ("logo.svg", "image/svg+xml", NO_DIMENSIONS),
         ("doc.pdf", "application/pdf", NO_DIMENSIONS),
     ] {

@@ -395,6 +395,8 @@ const UPLOAD_FIXTURES: &[(&str, u8)] = &[
     ("small.gif", 2),
     ("lossy.webp", 3),
     ("lossless.webp", 3),
+    ("alpha.webp", 3),
+    ("progressive.jpg", 1),
     ("logo.svg", 4),
     ("doc.pdf", 5),
     ("wide.png", 0),
