@@ -70,6 +70,8 @@ fn real_files_are_verified_with_their_dimensions() {
         ("small.gif", "image/gif", raster(20, 10)),
         ("lossy.webp", "image/webp", raster(24, 16)),
         ("lossless.webp", "image/webp", raster(12, 8)),
+        ("alpha.webp", "image/webp", raster(10, 6)),
+        ("progressive.jpg", "image/jpeg", raster(32, 24)),
         ("logo.svg", "image/svg+xml", NO_DIMENSIONS),
         ("doc.pdf", "application/pdf", NO_DIMENSIONS),
     ] {

@@ -6,7 +6,10 @@
 //! - the signer's query, headers list and signature agree for any headers,
 //!   and its query is the canonical query of its own parameters;
 //! - GCRA never allows more than its budget: at most `max` at one instant,
-//!   and at most `max` + what refills (`max` per window) over any interval.
+//!   and at most `max` + what refills (`max` per window) over any interval;
+//! - upload confirmation (docs/spec.md §12) gives any bytes — real files of
+//!   each format, damaged and truncated, or noise — a verdict consistent with
+//!   the limits, never a panic (`harness::confirm` holds the invariants).
 
 // Test code: a failed unwrap is a failed test, with its message.
 #![allow(clippy::unwrap_used)]
@@ -356,4 +359,50 @@ proptest! {
         }
         prop_assert_eq!(ok, n.min(max));
     }
+
+    #[test]
+    fn confirm_gives_damaged_files_a_verdict(
+        file in 0usize..UPLOAD_FIXTURES.len(),
+        own_type in any::<bool>(),
+        pick in any::<u8>(),
+        flags in any::<u8>(),
+        damage in prop::collection::vec((any::<usize>(), any::<u8>()), 0..16),
+        keep in any::<usize>(),
+    ) {
+        let (name, own) = UPLOAD_FIXTURES[file];
+        let mut body = upload_fixture(name);
+        for (at, byte) in damage {
+            let len = body.len();
+            body[at % len] = byte;
+        }
+        body.truncate(keep % (body.len() + 1));
+        let mut data = vec![if own_type { own } else { pick }, flags];
+        data.extend_from_slice(&body);
+        let _ = harness::confirm(&data);
+    }
+
+    #[test]
+    fn confirm_gives_noise_a_verdict(data in prop::collection::vec(any::<u8>(), 0..600)) {
+        let _ = harness::confirm(&data);
+    }
+}
+
+/// The real files of tests/fixtures/uploads, each with the byte that makes
+/// `harness::confirm` expect its own type.
+const UPLOAD_FIXTURES: &[(&str, u8)] = &[
+    ("gradient.png", 0),
+    ("photo.jpg", 1),
+    ("small.gif", 2),
+    ("lossy.webp", 3),
+    ("lossless.webp", 3),
+    ("alpha.webp", 3),
+    ("progressive.jpg", 1),
+    ("logo.svg", 4),
+    ("doc.pdf", 5),
+    ("wide.png", 0),
+];
+
+fn upload_fixture(name: &str) -> Vec<u8> {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/uploads");
+    std::fs::read(dir.join(name)).unwrap()
 }
