@@ -156,7 +156,12 @@ async fn confirm_request(
         store::StoreError::Unavailable => AppError::StorageUnavailable,
     };
     let head = store.head(&object_key).await.map_err(unavailable)?;
-    let probe = head.size.min(confirm::MAX_PROBE_BYTES as u64);
+    // The size alone decides `empty` and `too_large`: then nothing is read.
+    let probe = if head.size > owned.rule.max_bytes {
+        0
+    } else {
+        head.size.min(confirm::MAX_PROBE_BYTES as u64)
+    };
     let first = if probe == 0 {
         Vec::new()
     } else {
