@@ -160,6 +160,13 @@ describe("lies are rejected and deleted", () => {
     const key = await upload("profile", "wide.png", fixture("wide.png"));
     await expectRejected(key, "dimensions_exceeded");
   });
+  test("over the type's limit (a PUT URL without size): too_large, judged from the HEAD", async () => {
+    const big = Buffer.concat([samplePng(8, 8), Buffer.alloc(5 * 1024 * 1024, 0x78)]);
+    const { json } = await call(SIGN, UPLOAD_PATH, { type: "profile", fileName: "big.png" });
+    const r = await put(json.data.url, json.data.headers, big);
+    assert.equal(r.status, 200, r.text);
+    await expectRejected(json.data.key, "too_large");
+  });
   test("an empty file: empty", async () => {
     const key = "user-uploads/user_2abc/profile/empty.png";
     const { json } = await call(SIGN, UPLOAD_PATH, { type: "profile", fileName: "empty.png" });
