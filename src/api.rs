@@ -3,6 +3,7 @@
 //! (`generatePreSignedURL`) or confirmation (`confirmUpload`). Every
 //! decision is in the pure modules; this is their order and their I/O.
 
+use crate::config::SettingError;
 use crate::error::AppError;
 use crate::response::ApiResponse;
 use crate::routes::{self, Route};
@@ -84,6 +85,22 @@ async fn authenticated(
     Ok(resp)
 }
 
+/// The request body, declared as JSON and at most 16 KiB (docs/spec.md §2).
+async fn json_body(req: &web_sys::Request, headers: &worker::Headers) -> Result<Vec<u8>, AppError> {
+    let content_type = headers.get("Content-Type").ok().flatten();
+    routes::check_json_content_type(content_type.as_deref())?;
+    edge::read_body_limited(req, headers, upload::MAX_BODY_BYTES).await
+}
+
+/// A setting read at the isolate's start, or `error` with a log line naming
+/// it (never its value).
+fn setting<T>(value: &Result<T, SettingError>, error: AppError) -> Result<&T, AppError> {
+    value.as_ref().map_err(|err| {
+        edge::log_setting_error(*err);
+        error
+    })
+}
+
 /// The body and signing steps, for an authenticated caller within budget.
 async fn sign_request(
     req: &web_sys::Request,
@@ -93,23 +110,12 @@ async fn sign_request(
     now: time::UtcTime,
 ) -> Result<ApiResponse, AppError> {
     let settings = edge::settings(env);
-    let content_type = headers.get("Content-Type").ok().flatten();
-    routes::check_json_content_type(content_type.as_deref())?;
-    let body = edge::read_body_limited(req, headers, upload::MAX_BODY_BYTES).await?;
-    let policy = settings.policy.as_ref().map_err(|err| {
-        edge::log_setting_error(*err);
-        AppError::ServerError
-    })?;
+    let body = json_body(req, headers).await?;
+    let policy = setting(&settings.policy, AppError::ServerError)?;
     let upload = upload::validate(&body, policy)?;
-    let methods = settings.methods.as_ref().map_err(|err| {
-        edge::log_setting_error(*err);
-        AppError::ServerError
-    })?;
+    let methods = setting(&settings.methods, AppError::ServerError)?;
     methods.check(&upload)?;
-    let storage = settings.storage.as_ref().map_err(|err| {
-        edge::log_setting_error(*err);
-        AppError::UrlGenerationFailed
-    })?;
+    let storage = setting(&settings.storage, AppError::UrlGenerationFailed)?;
     let id = if upload.unique_keys {
         Some(upload::UploadId::random().map_err(|_| AppError::ServerError)?)
     } else {
@@ -131,17 +137,9 @@ async fn confirm_request(
     now: time::UtcTime,
 ) -> Result<ApiResponse, AppError> {
     let settings = edge::settings(env);
-    let content_type = headers.get("Content-Type").ok().flatten();
-    routes::check_json_content_type(content_type.as_deref())?;
-    let body = edge::read_body_limited(req, headers, upload::MAX_BODY_BYTES).await?;
-    let policy = settings.policy.as_ref().map_err(|err| {
-        edge::log_setting_error(*err);
-        AppError::ServerError
-    })?;
-    let storage = settings.storage.as_ref().map_err(|err| {
-        edge::log_setting_error(*err);
-        AppError::ServerError
-    })?;
+    let body = json_body(req, headers).await?;
+    let policy = setting(&settings.policy, AppError::ServerError)?;
+    let storage = setting(&settings.storage, AppError::ServerError)?;
     let key = upload::confirm::parse_body(&body)?;
     let owned = upload::confirm::owned_key(&key, &storage.key_prefix, user, policy)?;
     let object_key =
