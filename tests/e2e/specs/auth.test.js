@@ -119,7 +119,7 @@ describe("unknown kid flood", () => {
         const token = issuer.rawToken({ alg: "RS256", kid }, issuer.claims(), "kid-a");
         await assertUnauthorized(await post(mf, { token }));
       }
-      // The cold fetch counts as the previous fetch (SPEC §9): nothing is refetched.
+      // The cold fetch counts as the previous fetch (docs/spec.md §9): nothing is refetched.
       assert.equal(issuer.fetches - before, 0);
     });
   });
