@@ -5,6 +5,7 @@
 // every rejected object must be gone from s3s-fs's directory afterwards.
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
+import http from "node:http";
 import { createServer } from "node:net";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
@@ -259,4 +260,34 @@ describe("the store failing", () => {
       hang.close();
     }
   });
+  for (const [what, answer] of [
+    ["a redirect (never followed)", (res) => res.writeHead(302, { Location: "http://127.0.0.1:1/elsewhere" }).end()],
+    ["a 200 without Content-Length or ETag", (res) => {
+      res.writeHead(200, { "Content-Type": "image/png", "Transfer-Encoding": "chunked" });
+      res.end("garbage");
+    }],
+    ["a 500", (res) => res.writeHead(500).end("boom")],
+  ]) {
+    test(`store answering ${what}: 502, nothing deleted`, async () => {
+      const seen = [];
+      const odd = http.createServer((req, res) => {
+        seen.push(req.method);
+        answer(res);
+      });
+      await new Promise((r) => odd.listen(0, "127.0.0.1", r));
+      const w = startWorker({
+        bindings: { ...AUTH_BINDINGS, ...s3.bindings, ...BUDGET, S3_ENDPOINT: `http://127.0.0.1:${odd.address().port}` },
+        outbound,
+      });
+      try {
+        const { res, json } = await confirm("user-uploads/user_2abc/profile/odd.png", w);
+        assert.equal(res.status, 502, JSON.stringify(json));
+        assert.equal(json.code, "storage_unavailable");
+        assert.deepEqual(seen, ["HEAD"], "only the HEAD was sent: no redirect followed, no DELETE");
+      } finally {
+        await w.dispose();
+        odd.close();
+      }
+    });
+  }
 });
