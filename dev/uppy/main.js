@@ -58,7 +58,29 @@ const uppy = new Uppy({ autoProceed: false, restrictions: { maxNumberOfFiles: 5 
     generateObjectKey: (file) => file.name,
   });
 
-uppy.on("upload-success", (file, response) => {
+/**
+ * Asks the Worker to check what landed at `key` (docs/spec.md §12): its
+ * verdict, `{ verdict: "verified" | "rejected" | "unchecked", text, data?, reason? }`.
+ */
+async function confirmUpload(key) {
+  const res = await fetch(`${CONFIG.worker}/api/v1/s3/confirmUpload`, {
+    method: "POST",
+    headers: { Authorization: `Bearer ${await token($("user").value.trim())}`, "Content-Type": "application/json" },
+    body: JSON.stringify({ key }),
+  });
+  const json = await res.json();
+  if (res.ok) {
+    const { contentType, size, width, height } = json.data;
+    const dims = width !== undefined ? `, ${width}×${height}` : "";
+    return { verdict: "verified", text: `verified: ${contentType}${dims}, ${size} bytes`, data: json.data };
+  }
+  if (res.status === 422) return { verdict: "rejected", text: `rejected: ${json.reason} (deleted)`, reason: json.reason };
+  return { verdict: "unchecked", text: `not checked: ${json.message} (${json.code})` };
+}
+
+// After each upload: a list item with the key, then the Worker's verdict;
+// the image (or a link) only once the upload is verified.
+uppy.on("upload-success", async (file, response) => {
   const data = signed.get(response.body.key);
   const li = document.createElement("li");
   li.className = "uploaded";
@@ -67,7 +89,23 @@ uppy.on("upload-success", (file, response) => {
   li.append(`${data.method} ${file.name} → `);
   const code = document.createElement("code");
   code.textContent = data.key;
-  li.append(code);
+  const verdict = document.createElement("b");
+  verdict.className = "verdict";
+  verdict.textContent = "checking…";
+  li.append(code, " ", verdict);
+  $("results").append(li);
+  let v;
+  try {
+    v = await confirmUpload(data.key);
+  } catch (e) {
+    v = { verdict: "unchecked", text: `not checked: ${e.message}` };
+  }
+  verdict.textContent = v.text;
+  verdict.classList.add(v.verdict);
+  li.dataset.verdict = v.verdict;
+  if (v.reason) li.dataset.reason = v.reason;
+  if (v.data?.width !== undefined) Object.assign(li.dataset, { width: v.data.width, height: v.data.height });
+  if (v.verdict !== "verified") return;
   if (file.type?.startsWith("image/")) {
     const img = new Image();
     img.alt = file.name;
@@ -79,7 +117,6 @@ uppy.on("upload-success", (file, response) => {
     a.textContent = ` open ${file.name}`;
     li.append(a);
   }
-  $("results").append(li);
 });
 uppy.on("upload-error", (file, error) => {
   const li = document.createElement("li");

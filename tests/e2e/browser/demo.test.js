@@ -6,7 +6,11 @@
 // (s3s-fs's directory) byte for byte and that it renders from its link; an
 // oversized file and a disallowed type are refused with the Worker's
 // messages, and an unsized POST over the type's limit by the store itself.
-// A screenshot is saved to tests/e2e/artifacts/demo.png.
+// After each upload the page asks the Worker to confirm it (docs/spec.md
+// §12) and lists the verdict: a real PNG "verified" with its width×height, a
+// PDF verified, and lies (an SVG carrying <script>, HTML bytes named .png)
+// "rejected: <reason> (deleted)" and gone from the store.
+// Screenshots: tests/e2e/artifacts/demo.png, demo-rejected.png.
 import assert from "node:assert/strict";
 import { execFile } from "node:child_process";
 import { mkdirSync } from "node:fs";
@@ -44,6 +48,12 @@ async function openDemo(user) {
   return page;
 }
 
+/** The verdict list item for the `n`th upload on `page` (1-based), once the Worker has answered. */
+async function verdict(page, n = 1) {
+  const li = await page.waitForSelector(`#verdicts li:nth-child(${n})`, { timeout: 20_000 });
+  return li.evaluate((el) => ({ text: el.textContent, className: el.className, ...el.dataset }));
+}
+
 /** Picks type, method, whether to send the size, and the file; clicks Upload. */
 async function upload(page, { type, method, sendSize = true, file }) {
   await page.selectOption("#type", type);
@@ -69,6 +79,11 @@ for (const method of ["PUT", "POST"]) {
       assert.deepEqual(await page.$eval("#result", (el) => ({ ...el.dataset })), { key, method });
       assert.equal(await page.textContent("#error"), "");
       assert.equal(await page.getAttribute("#progress", "value"), "100");
+      // The Worker confirmed it, and the page shows its real dimensions.
+      assert.deepEqual(await verdict(page), {
+        text: `my avatar.png → verified: image/png, 64×48, ${png.length} bytes`,
+        className: "verified", key, verdict: "verified", width: "64", height: "48",
+      });
       // The store holds exactly the bytes the browser sent, publicly readable.
       assert.deepEqual(stack.stored(key), png);
       const res = await fetch(src);
@@ -128,10 +143,49 @@ test("a PDF résumé uploads unsized with POST and is linked", async () => {
   try {
     await upload(page, { type: "resume", method: "POST", sendSize: false, file: { name: "cv.pdf", mimeType: "application/pdf", buffer: pdf } });
     const link = await page.waitForSelector("#result-link", { timeout: 20_000 });
+    assert.equal((await verdict(page)).text, `cv.pdf → verified: application/pdf, ${pdf.length} bytes`);
     assert.deepEqual(stack.stored("user-uploads/user_demo_pdf/resume/cv.pdf"), pdf);
     const res = await fetch(await link.getAttribute("href"));
     assert.equal(res.status, 200);
     assert.deepEqual(Buffer.from(await res.arrayBuffer()), pdf);
+  } finally {
+    await page.close();
+  }
+});
+
+test("lies uploaded through the page are rejected with their reasons and deleted from the store", async () => {
+  const user = "user_demo_lies";
+  const png = samplePng(30, 20);
+  const svg = Buffer.from('<svg xmlns="http://www.w3.org/2000/svg" width="10" height="10"><script>alert(document.cookie)</script></svg>');
+  const html = Buffer.from("<!doctype html><html><body><script>alert(document.cookie)</script></body></html>");
+  const uploads = [
+    { file: { name: "honest.png", mimeType: "image/png", buffer: png }, want: { verdict: "verified", text: `verified: image/png, 30×20, ${png.length} bytes` } },
+    { file: { name: "evil.svg", mimeType: "image/svg+xml", buffer: svg }, want: { verdict: "rejected", reason: "unsafe_svg" } },
+    { file: { name: "page.png", mimeType: "image/png", buffer: html }, want: { verdict: "rejected", reason: "content_mismatch" } },
+  ];
+  const page = await openDemo(user);
+  try {
+    for (const [i, { file, want }] of uploads.entries()) {
+      await upload(page, { type: "project", method: "PUT", file });
+      const got = await verdict(page, i + 1);
+      const key = `user-uploads/${user}/project/${file.name}`;
+      assert.equal(got.key, key);
+      assert.equal(got.verdict, want.verdict, got.text);
+      if (want.verdict === "rejected") {
+        assert.equal(got.text, `${file.name} → rejected: ${want.reason} (deleted)`);
+        assert.equal(got.reason, want.reason);
+        // A 422 means the object existed and the Worker deleted it before answering.
+        assert.equal(stack.stored(key), null);
+        assert.equal(await page.$("#result-image"), null);
+        assert.equal(await page.textContent("#status"), `The Worker rejected ${key} (${want.reason}) and deleted it.`);
+      } else {
+        assert.equal(got.text, `${file.name} → ${want.text}`);
+        assert.deepEqual(stack.stored(key), file.buffer);
+      }
+      assert.equal(await page.textContent("#error"), "");
+    }
+    mkdirSync(ARTIFACTS, { recursive: true });
+    await page.screenshot({ path: join(ARTIFACTS, "demo-rejected.png"), fullPage: true });
   } finally {
     await page.close();
   }

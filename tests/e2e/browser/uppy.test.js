@@ -5,6 +5,8 @@
 // PUT and once with POST; each check reads what landed in the store (s3s-fs's
 // directory) byte for byte. Uppy never tells the signer a file's size, so an
 // oversized file is stopped only by the POST policy's content-length-range.
+// After each upload the page asks the Worker to confirm it (docs/spec.md
+// §12) and the list shows "verified" with the image's width×height.
 // A screenshot is saved to tests/e2e/artifacts/uppy.png.
 import assert from "node:assert/strict";
 import { mkdirSync } from "node:fs";
@@ -49,11 +51,14 @@ for (const method of ["PUT", "POST"]) {
       const item = await page.waitForSelector("#results li", { timeout: 30_000 });
       assert.equal(await item.getAttribute("class"), "uploaded", await item.textContent());
       const key = `user-uploads/${user}/profile/logo.png`;
-      assert.deepEqual(await item.evaluate((el) => ({ ...el.dataset })), { key, method });
       assert.deepEqual(stack.stored(key), png);
       // Uppy's own view of it: the upload finished, with the Worker's key.
       const done = await page.evaluate(() => window.uppy.getFiles().map((f) => [f.progress.uploadComplete, f.response?.body?.key]));
       assert.deepEqual(done, [[true, key]]);
+      // The Worker confirmed it with its real dimensions; only then is it shown.
+      await page.waitForSelector("#results li[data-verdict]", { timeout: 20_000 });
+      assert.deepEqual(await item.evaluate((el) => ({ ...el.dataset })), { key, method, verdict: "verified", width: "40", height: "30" });
+      assert.equal(await item.textContent(), `${method} logo.png → ${key} verified: image/png, 40×30, ${png.length} bytes`);
       await page.waitForFunction(() => document.querySelector("#results img")?.naturalWidth === 40, null, { timeout: 20_000 });
       assert.deepEqual(errors, []);
       if (method === "POST") {
