@@ -29,7 +29,8 @@ with_test=false
 cargo_bin="${CARGO_HOME:-$HOME/.cargo}/bin"
 export PATH="$cargo_bin:$PATH"
 
-say() { printf '==> %s\n' "$*"; }
+# Stamped with minutes:seconds since this script started (compiles are slow).
+say() { printf '==> [%d:%02d] %s\n' $((SECONDS / 60)) $((SECONDS % 60)) "$*"; }
 die() { printf 'ensure-tools: %s\n' "$*" >&2; exit 1; }
 
 command -v cargo >/dev/null || die "cargo not found: install Rust with rustup first"

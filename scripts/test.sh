@@ -23,7 +23,9 @@ export PATH="${CARGO_HOME:-$HOME/.cargo}/bin:$PATH"
 export WRANGLER_SEND_METRICS=false
 export CARGO_TERM_COLOR=never
 
-step() { printf '\n==> %s\n' "$*"; }
+# Each step is stamped with the minutes:seconds since the start, so a slow
+# step shows in the CI log.
+step() { printf '\n==> [%d:%02d] %s\n' $((SECONDS / 60)) $((SECONDS % 60)) "$*"; }
 
 step "installing missing tools"
 scripts/ensure-tools.sh --test
@@ -62,3 +64,5 @@ scripts/api-fuzz.sh
 
 step "browser test: local stack + demo and Uppy pages in Chromium (screenshots: tests/e2e/artifacts/)"
 (cd tests/e2e && npm run test:browser)
+
+step "all tests passed"
