@@ -285,6 +285,7 @@ async function startDemo() {
   const bundle = await buildUppy(); // dev/uppy/main.js + Uppy's CSS, from node_modules
   const files = {
     "/": ["text/html; charset=utf-8", html("dev/demo/index.html")],
+    "/confirm.js": ["text/javascript; charset=utf-8", readFileSync(join(ROOT, "dev/confirm.js"))],
     "/uppy/": ["text/html; charset=utf-8", html("dev/uppy/index.html")],
     "/uppy/uppy.js": ["text/javascript; charset=utf-8", bundle["uppy.js"]],
     "/uppy/uppy.css": ["text/css; charset=utf-8", bundle["uppy.css"]],

@@ -8,6 +8,7 @@ import Uppy from "@uppy/core";
 import Dashboard from "@uppy/dashboard";
 import "@uppy/core/css/style.min.css";
 import "@uppy/dashboard/css/style.min.css";
+import { confirmUpload } from "../confirm.js";
 
 const CONFIG = JSON.parse(document.getElementById("config").textContent);
 const $ = (id) => document.getElementById(id);
@@ -58,26 +59,6 @@ const uppy = new Uppy({ autoProceed: false, restrictions: { maxNumberOfFiles: 5 
     generateObjectKey: (file) => file.name,
   });
 
-/**
- * Asks the Worker to check what landed at `key` (docs/spec.md §12): its
- * verdict, `{ verdict: "verified" | "rejected" | "unchecked", text, data?, reason? }`.
- */
-async function confirmUpload(key) {
-  const res = await fetch(`${CONFIG.worker}/api/v1/s3/confirmUpload`, {
-    method: "POST",
-    headers: { Authorization: `Bearer ${await token($("user").value.trim())}`, "Content-Type": "application/json" },
-    body: JSON.stringify({ key }),
-  });
-  const json = await res.json();
-  if (res.ok) {
-    const { contentType, size, width, height } = json.data;
-    const dims = width !== undefined ? `, ${width}×${height}` : "";
-    return { verdict: "verified", text: `verified: ${contentType}${dims}, ${size} bytes`, data: json.data };
-  }
-  if (res.status === 422) return { verdict: "rejected", text: `rejected: ${json.reason} (deleted)`, reason: json.reason };
-  return { verdict: "unchecked", text: `not checked: ${json.message} (${json.code})` };
-}
-
 // After each upload: a list item with the key, then the Worker's verdict;
 // the image (or a link) only once the upload is verified.
 uppy.on("upload-success", async (file, response) => {
@@ -96,7 +77,7 @@ uppy.on("upload-success", async (file, response) => {
   $("results").append(li);
   let v;
   try {
-    v = await confirmUpload(data.key);
+    v = await confirmUpload(CONFIG.worker, await token($("user").value.trim()), data.key);
   } catch (e) {
     v = { verdict: "unchecked", text: `not checked: ${e.message}` };
   }
