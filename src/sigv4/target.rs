@@ -315,10 +315,12 @@ impl S3Target {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
 
-    fn target(endpoint: &str, addressing: Addressing) -> S3Target {
+    /// A target on bucket `my-bucket` in `us-east-1` (also used by the
+    /// actions' tests).
+    pub(crate) fn target(endpoint: &str, addressing: Addressing) -> S3Target {
         S3Target {
             endpoint: Endpoint::parse(endpoint).unwrap(),
             region: Region::new("us-east-1").unwrap(),

@@ -86,16 +86,8 @@ impl S3Target {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::sigv4::{Addressing, Bucket, Endpoint, Region};
-
-    fn target(endpoint: &str, addressing: Addressing) -> S3Target {
-        S3Target {
-            endpoint: Endpoint::parse(endpoint).unwrap(),
-            region: Region::new("us-east-1").unwrap(),
-            bucket: Bucket::new("my-bucket").unwrap(),
-            addressing,
-        }
-    }
+    use crate::sigv4::target::tests::target;
+    use crate::sigv4::Addressing;
 
     /// Pre-signs a PUT of key `k` on a path-style target.
     fn presign_put(
