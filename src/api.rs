@@ -3,10 +3,11 @@
 //! (`generatePreSignedURL`) or confirmation (`confirmUpload`). Every
 //! decision is in the pure modules; this is their order and their I/O.
 
-use crate::config::SettingError;
+use crate::config::{SettingError, Settings};
 use crate::error::AppError;
 use crate::response::ApiResponse;
 use crate::routes::{self, Route};
+use crate::upload::Policy;
 use crate::{auth, confirm, cors, edge, log, ratelimit, store, time, upload};
 
 /// The two API routes — POST, preflight, and 405 for other methods — with
@@ -68,14 +69,12 @@ async fn authenticated(
         AppError::ServerError
     })?;
     let verdict = ratelimit::take(env, user, quota).await;
-    let result = if !verdict.allowed {
+    let result = if verdict.allowed {
+        route_request(route, req, headers, env, &session.user_id, now).await
+    } else {
         Err(AppError::RateLimited {
             retry_after_secs: verdict.retry_after_seconds.unwrap_or(1),
         })
-    } else if route == Route::Confirm {
-        confirm_request(req, headers, env, &session.user_id, now).await
-    } else {
-        sign_request(req, headers, env, &session.user_id, now).await
     };
     let mut resp = result.unwrap_or_else(|err| {
         log.reason(err.log_reason());
@@ -101,8 +100,11 @@ fn setting<T>(value: &Result<T, SettingError>, error: AppError) -> Result<&T, Ap
     })
 }
 
-/// The body and signing steps, for an authenticated caller within budget.
-async fn sign_request(
+/// What both routes read first, for an authenticated caller within budget
+/// — the body (415/413/400), then the upload policy — and then the route's
+/// own steps.
+async fn route_request(
+    route: Route,
     req: &web_sys::Request,
     headers: &worker::Headers,
     env: &worker::Env,
@@ -112,7 +114,22 @@ async fn sign_request(
     let settings = edge::settings(env);
     let body = json_body(req, headers).await?;
     let policy = setting(&settings.policy, AppError::ServerError)?;
-    let upload = upload::validate(&body, policy)?;
+    if route == Route::Confirm {
+        confirm_request(&body, &settings, policy, user, now).await
+    } else {
+        sign_request(&body, &settings, policy, user, now)
+    }
+}
+
+/// The signing steps of `generatePreSignedURL` (docs/spec.md §3, §11).
+fn sign_request(
+    body: &[u8],
+    settings: &Settings,
+    policy: &Policy,
+    user: &auth::verify::UserId,
+    now: time::UtcTime,
+) -> Result<ApiResponse, AppError> {
+    let upload = upload::validate(body, policy)?;
     let methods = setting(&settings.methods, AppError::ServerError)?;
     methods.check(&upload)?;
     let storage = setting(&settings.storage, AppError::UrlGenerationFailed)?;
@@ -124,23 +141,19 @@ async fn sign_request(
     upload::signed_upload(&upload, user, storage, now, id.as_ref())
 }
 
-/// The body, key and store steps of `confirmUpload` (docs/spec.md §12), for
-/// an authenticated caller within budget: the key must be the caller's
-/// (400/403, nothing read) → `HEAD` (404/502) → the first bytes → the
-/// checks → on a failed check the object is deleted, then 422; a store
-/// that fails at any step is 502 with the object left alone.
+/// The key and store steps of `confirmUpload` (docs/spec.md §12): the key
+/// must be the caller's (400/403, nothing read) → `HEAD` (404/502) → the
+/// first bytes → the checks → on a failed check the object is deleted, then
+/// 422; a store that fails at any step is 502 with the object left alone.
 async fn confirm_request(
-    req: &web_sys::Request,
-    headers: &worker::Headers,
-    env: &worker::Env,
+    body: &[u8],
+    settings: &Settings,
+    policy: &Policy,
     user: &auth::verify::UserId,
     now: time::UtcTime,
 ) -> Result<ApiResponse, AppError> {
-    let settings = edge::settings(env);
-    let body = json_body(req, headers).await?;
-    let policy = setting(&settings.policy, AppError::ServerError)?;
     let storage = setting(&settings.storage, AppError::ServerError)?;
-    let key = upload::confirm::parse_body(&body)?;
+    let key = upload::confirm::parse_body(body)?;
     let owned = upload::confirm::owned_key(&key, &storage.key_prefix, user, policy)?;
     let object_key =
         crate::sigv4::ObjectKey::new(owned.key.clone()).map_err(|_| AppError::InvalidKey)?;
